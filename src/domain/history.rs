@@ -1,0 +1,243 @@
+//! History views: the request overview (Pending, Approved 7 days, Denied 7 days, Expired), the
+//! "Requests I Approved" rows, and their date ranges.
+
+use super::{ApprovalRequest, Decision, RequestStatus};
+use chrono::{DateTime, Duration, Utc};
+
+/// How far back the overview looks, as in the seed ("Approved (7 days)").
+pub const OVERVIEW_WINDOW: Duration = Duration::days(7);
+
+/// How long PIM keeps request history (audit retention).
+pub const PIM_RETENTION_DAYS: i64 = 30;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    Pending,
+    Approved,
+    Denied,
+    Expired,
+}
+
+impl Bucket {
+    pub const ALL: [Bucket; 4] = [Bucket::Pending, Bucket::Approved, Bucket::Denied, Bucket::Expired];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Bucket::Pending => "Pending approval",
+            Bucket::Approved => "Approved (7 days)",
+            Bucket::Denied => "Denied (7 days)",
+            Bucket::Expired => "Expired (7 days)",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Bucket::Pending => "pending",
+            Bucket::Approved => "approved",
+            Bucket::Denied => "denied",
+            Bucket::Expired => "expired",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.slug() == slug)
+    }
+}
+
+/// When a request left "pending": the review time, else the service's completion time, else (for
+/// expiry) the end of the 24-hour window.
+pub fn settled_at(request: &ApprovalRequest) -> Option<DateTime<Utc>> {
+    match request.status {
+        RequestStatus::Pending => None,
+        RequestStatus::Expired => Some(request.expires_at()),
+        _ => request
+            .review
+            .as_ref()
+            .and_then(|r| r.at)
+            .or(request.completed),
+    }
+}
+
+/// Is the request counted in `bucket` at `now`?
+pub fn in_bucket(request: &ApprovalRequest, bucket: Bucket, now: DateTime<Utc>) -> bool {
+    let status = request.effective_status(now);
+    let recent = || {
+        let at = if status == RequestStatus::Expired {
+            Some(request.expires_at())
+        } else {
+            settled_at(request)
+        };
+        at.is_some_and(|at| at > now - OVERVIEW_WINDOW && at <= now)
+    };
+    match bucket {
+        Bucket::Pending => status == RequestStatus::Pending,
+        Bucket::Approved => status == RequestStatus::Approved && recent(),
+        Bucket::Denied => status == RequestStatus::Denied && recent(),
+        Bucket::Expired => status == RequestStatus::Expired && recent(),
+    }
+}
+
+/// Counts per bucket over every request the approver can see, without double counting a request
+/// that appears in both the pending list and the history.
+pub fn overview(requests: &[ApprovalRequest], now: DateTime<Utc>) -> [(Bucket, usize); 4] {
+    let unique = unique_by_key(requests);
+    Bucket::ALL.map(|bucket| {
+        (
+            bucket,
+            unique.iter().filter(|r| in_bucket(r, bucket, now)).count(),
+        )
+    })
+}
+
+/// Keeps the first copy of each request (callers put the freshest list first).
+pub fn unique_by_key(requests: &[ApprovalRequest]) -> Vec<ApprovalRequest> {
+    let mut seen = std::collections::HashSet::new();
+    requests
+        .iter()
+        .filter(|r| seen.insert(r.key.clone()))
+        .cloned()
+        .collect()
+}
+
+/// A date range for "Requests I Approved".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl DateRange {
+    pub fn last_days(days: i64, now: DateTime<Utc>) -> Self {
+        DateRange {
+            from: now - Duration::days(days),
+            to: now,
+        }
+    }
+
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        at >= self.from && at <= self.to
+    }
+
+    /// A range reaching further back than the services keep history.
+    pub fn exceeds_retention(&self, now: DateTime<Utc>) -> bool {
+        self.from < now - Duration::days(PIM_RETENTION_DAYS)
+    }
+}
+
+/// One row of "Requests I Approved".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MyDecision {
+    pub request: ApprovalRequest,
+    pub decision: Decision,
+    pub at: Option<DateTime<Utc>>,
+    pub justification: Option<String>,
+}
+
+impl MyDecision {
+    /// What became of the request (a decision can be overtaken, e.g. by a cancel).
+    pub fn outcome(&self) -> &str {
+        self.request.status.label()
+    }
+}
+
+/// The requests whose deciding review was made by `me`, within `range`, newest first.
+pub fn decisions_by(requests: &[ApprovalRequest], me: &str, range: &DateRange) -> Vec<MyDecision> {
+    let mut rows: Vec<MyDecision> = unique_by_key(requests)
+        .into_iter()
+        .filter_map(|request| {
+            let review = request.review.clone().filter(|r| r.by.is(me))?;
+            let at = review.at.or(request.completed);
+            if !at.is_some_and(|at| range.contains(at)) {
+                return None;
+            }
+            Some(MyDecision {
+                decision: review.decision,
+                at,
+                justification: review.justification,
+                request,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.request.key.cmp(&b.request.key)));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+    }
+
+    fn req(id: &str, status: RequestStatus, created_hours_ago: i64, review: Option<(Decision, &str, i64)>) -> ApprovalRequest {
+        let created = now() - Duration::hours(created_hours_ago);
+        ApprovalRequest {
+            key: RequestKey::new(SourceKind::EntraRoles, id),
+            requester: Person::default(),
+            role: RoleRef::default(),
+            scope: ScopeRef::default(),
+            action: RequestAction::Activate,
+            status,
+            created,
+            start: None,
+            duration: Some(IsoDuration::from_hours(2)),
+            end: None,
+            justification: None,
+            ticket: None,
+            completed: None,
+            review: review.map(|(decision, by, after_hours)| Review {
+                decision,
+                by: Person {
+                    id: Some(by.into()),
+                    ..Person::default()
+                },
+                at: Some(created + Duration::hours(after_hours)),
+                justification: Some("ok".into()),
+            }),
+            approval_id: None,
+            locator: None,
+        }
+    }
+
+    #[test]
+    fn overview_counts_each_bucket_once() {
+        let requests = vec![
+            req("p1", RequestStatus::Pending, 1, None),
+            req("p1", RequestStatus::Pending, 1, None),
+            req("stale", RequestStatus::Pending, 30, None),
+            req("a1", RequestStatus::Approved, 48, Some((Decision::Approve, "me", 1))),
+            req("a-old", RequestStatus::Approved, 24 * 9, Some((Decision::Approve, "me", 1))),
+            req("d1", RequestStatus::Denied, 5, Some((Decision::Deny, "other", 1))),
+            req("e1", RequestStatus::Expired, 72, None),
+        ];
+        let counts = overview(&requests, now());
+        assert_eq!(
+            counts,
+            [
+                (Bucket::Pending, 1),
+                (Bucket::Approved, 1),
+                (Bucket::Denied, 1),
+                (Bucket::Expired, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn my_decisions_only_and_in_range() {
+        let requests = vec![
+            req("a1", RequestStatus::Approved, 48, Some((Decision::Approve, "me", 1))),
+            req("d1", RequestStatus::Denied, 5, Some((Decision::Deny, "other", 1))),
+            req("old", RequestStatus::Approved, 24 * 40, Some((Decision::Approve, "me", 1))),
+            req("d2", RequestStatus::Denied, 3, Some((Decision::Deny, "ME", 1))),
+        ];
+        let rows = decisions_by(&requests, "me", &DateRange::last_days(7, now()));
+        let ids: Vec<_> = rows.iter().map(|r| r.request.key.id.as_str()).collect();
+        assert_eq!(ids, ["d2", "a1"]);
+        assert_eq!(rows[0].decision, Decision::Deny);
+        assert!(DateRange::last_days(31, now()).exceeds_retention(now()));
+        assert!(!DateRange::last_days(30, now()).exceeds_retention(now()));
+    }
+}

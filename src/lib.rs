@@ -1,0 +1,2 @@
+//! PIM Approvals: an approver's console for Microsoft Entra Privileged Identity Management.
+pub mod domain;
