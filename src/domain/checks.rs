@@ -84,11 +84,17 @@ impl JustificationPolicy {
 /// Something the approver should look at twice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Warning {
-    HighRiskRole { level: RiskLevel, reason: Option<String> },
+    HighRiskRole {
+        level: RiskLevel,
+        reason: Option<String>,
+    },
     NoTicket,
     VagueJustification,
     MissingJustification,
-    LongDuration { requested: IsoDuration, limit: IsoDuration },
+    LongDuration {
+        requested: IsoDuration,
+        limit: IsoDuration,
+    },
 }
 
 impl Warning {
@@ -146,7 +152,10 @@ pub fn warnings(
     durations: &DurationPolicy,
 ) -> Vec<Warning> {
     let mut out = Vec::new();
-    if let Some(rule) = risk.rule_for(&request.role).filter(|r| r.level.is_elevated()) {
+    if let Some(rule) = risk
+        .rule_for(&request.role)
+        .filter(|r| r.level.is_elevated())
+    {
         out.push(Warning::HighRiskRole {
             level: rule.level,
             reason: rule.reason.clone(),
@@ -175,7 +184,12 @@ mod tests {
     use crate::domain::*;
     use chrono::Utc;
 
-    fn request(role_id: &str, justification: Option<&str>, hours: i64, ticket: bool) -> ApprovalRequest {
+    fn request(
+        role_id: &str,
+        justification: Option<&str>,
+        hours: i64,
+        ticket: bool,
+    ) -> ApprovalRequest {
         ApprovalRequest {
             key: RequestKey::new(SourceKind::EntraRoles, "r1"),
             requester: Person::default(),
@@ -207,7 +221,12 @@ mod tests {
 
     #[test]
     fn a_clean_request_has_no_warnings() {
-        let r = request(HELPDESK, Some("Reset MFA for the finance team, INC-4411"), 2, true);
+        let r = request(
+            HELPDESK,
+            Some("Reset MFA for the finance team, INC-4411"),
+            2,
+            true,
+        );
         assert!(warnings(&r, &RiskPolicy::default(), &DurationPolicy::default()).is_empty());
     }
 
@@ -215,7 +234,13 @@ mod tests {
     fn flags_risk_ticket_vagueness_and_duration() {
         let r = request(GA, Some("need admin access"), 8, false);
         let found = warnings(&r, &RiskPolicy::default(), &DurationPolicy::default());
-        assert!(matches!(found[0], Warning::HighRiskRole { level: RiskLevel::Critical, .. }));
+        assert!(matches!(
+            found[0],
+            Warning::HighRiskRole {
+                level: RiskLevel::Critical,
+                ..
+            }
+        ));
         assert!(found.contains(&Warning::NoTicket));
         assert!(found.contains(&Warning::VagueJustification));
         assert!(found.contains(&Warning::LongDuration {
@@ -240,6 +265,9 @@ mod tests {
         assert!(policy.validate("   ").is_err());
         assert!(policy.validate("abc").unwrap_err().contains("at least 5"));
         assert_eq!(policy.validate("  fine ok  "), Ok("fine ok"));
-        assert!(policy.validate("this is far too long").unwrap_err().contains("10"));
+        assert!(policy
+            .validate("this is far too long")
+            .unwrap_err()
+            .contains("10"));
     }
 }

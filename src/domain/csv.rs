@@ -43,7 +43,10 @@ mod tests {
 
     #[test]
     fn neutralises_formulas() {
-        assert_eq!(field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        assert_eq!(
+            field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
         assert_eq!(field("+1"), "'+1");
         assert_eq!(field("-2"), "'-2");
         assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");

@@ -15,11 +15,15 @@ impl IsoDuration {
     }
 
     pub const fn from_minutes(minutes: i64) -> Self {
-        Self { seconds: minutes * 60 }
+        Self {
+            seconds: minutes * 60,
+        }
     }
 
     pub const fn from_hours(hours: i64) -> Self {
-        Self { seconds: hours * 3600 }
+        Self {
+            seconds: hours * 3600,
+        }
     }
 
     pub const fn seconds(self) -> i64 {
@@ -66,7 +70,11 @@ impl IsoDuration {
 
     /// Seconds as MIM PAM sends them (`"RequestedTTL": "3600"`).
     pub fn parse_seconds(text: &str) -> Option<Self> {
-        text.trim().parse::<i64>().ok().filter(|s| *s >= 0).map(Self::from_seconds)
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|s| *s >= 0)
+            .map(Self::from_seconds)
     }
 
     /// The canonical ISO form (`PT5H30M`), as the portal contract and tests expect.
@@ -137,11 +145,23 @@ mod tests {
 
     #[test]
     fn parses_the_documented_examples() {
-        assert_eq!(IsoDuration::parse("PT5H30M"), Some(IsoDuration::from_minutes(330)));
+        assert_eq!(
+            IsoDuration::parse("PT5H30M"),
+            Some(IsoDuration::from_minutes(330))
+        );
         assert_eq!(IsoDuration::parse("PT8H"), Some(IsoDuration::from_hours(8)));
-        assert_eq!(IsoDuration::parse("P1DT2H"), Some(IsoDuration::from_hours(26)));
-        assert_eq!(IsoDuration::parse("PT0.5H"), Some(IsoDuration::from_minutes(30)));
-        assert_eq!(IsoDuration::parse("pt15m"), Some(IsoDuration::from_minutes(15)));
+        assert_eq!(
+            IsoDuration::parse("P1DT2H"),
+            Some(IsoDuration::from_hours(26))
+        );
+        assert_eq!(
+            IsoDuration::parse("PT0.5H"),
+            Some(IsoDuration::from_minutes(30))
+        );
+        assert_eq!(
+            IsoDuration::parse("pt15m"),
+            Some(IsoDuration::from_minutes(15))
+        );
     }
 
     #[test]
@@ -168,7 +188,10 @@ mod tests {
 
     #[test]
     fn reads_mim_seconds() {
-        assert_eq!(IsoDuration::parse_seconds("3600"), Some(IsoDuration::from_hours(1)));
+        assert_eq!(
+            IsoDuration::parse_seconds("3600"),
+            Some(IsoDuration::from_hours(1))
+        );
         assert_eq!(IsoDuration::parse_seconds("-1"), None);
         assert_eq!(IsoDuration::parse_seconds("1h"), None);
     }

@@ -52,7 +52,10 @@ mod tests {
     fn expires_exactly_24_hours_after_creation() {
         let created = at(9, 15);
         assert_eq!(expires_at(created), created + Duration::hours(24));
-        assert!(!is_expired(created, created + Duration::hours(24) - Duration::seconds(1)));
+        assert!(!is_expired(
+            created,
+            created + Duration::hours(24) - Duration::seconds(1)
+        ));
         assert!(is_expired(created, created + Duration::hours(24)));
     }
 
@@ -61,8 +64,14 @@ mod tests {
         let created = at(9, 15);
         assert_eq!(countdown(created, at(9, 15)), "24 h 0 min");
         assert_eq!(countdown(created, at(10, 0)), "23 h 15 min");
-        assert_eq!(countdown(created, created + Duration::minutes(1393)), "47 min");
-        assert_eq!(countdown(created, created + Duration::seconds(86_400 - 38)), "38 s");
+        assert_eq!(
+            countdown(created, created + Duration::minutes(1393)),
+            "47 min"
+        );
+        assert_eq!(
+            countdown(created, created + Duration::seconds(86_400 - 38)),
+            "38 s"
+        );
         assert_eq!(countdown(created, created + Duration::hours(25)), "Expired");
     }
 

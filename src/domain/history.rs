@@ -19,7 +19,12 @@ pub enum Bucket {
 }
 
 impl Bucket {
-    pub const ALL: [Bucket; 4] = [Bucket::Pending, Bucket::Approved, Bucket::Denied, Bucket::Expired];
+    pub const ALL: [Bucket; 4] = [
+        Bucket::Pending,
+        Bucket::Approved,
+        Bucket::Denied,
+        Bucket::Expired,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -158,7 +163,10 @@ pub fn decisions_by(requests: &[ApprovalRequest], me: &str, range: &DateRange) -
             })
         })
         .collect();
-    rows.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.request.key.cmp(&b.request.key)));
+    rows.sort_by(|a, b| {
+        b.at.cmp(&a.at)
+            .then_with(|| a.request.key.cmp(&b.request.key))
+    });
     rows
 }
 
@@ -172,7 +180,12 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
     }
 
-    fn req(id: &str, status: RequestStatus, created_hours_ago: i64, review: Option<(Decision, &str, i64)>) -> ApprovalRequest {
+    fn req(
+        id: &str,
+        status: RequestStatus,
+        created_hours_ago: i64,
+        review: Option<(Decision, &str, i64)>,
+    ) -> ApprovalRequest {
         let created = now() - Duration::hours(created_hours_ago);
         ApprovalRequest {
             key: RequestKey::new(SourceKind::EntraRoles, id),
@@ -208,9 +221,24 @@ mod tests {
             req("p1", RequestStatus::Pending, 1, None),
             req("p1", RequestStatus::Pending, 1, None),
             req("stale", RequestStatus::Pending, 30, None),
-            req("a1", RequestStatus::Approved, 48, Some((Decision::Approve, "me", 1))),
-            req("a-old", RequestStatus::Approved, 24 * 9, Some((Decision::Approve, "me", 1))),
-            req("d1", RequestStatus::Denied, 5, Some((Decision::Deny, "other", 1))),
+            req(
+                "a1",
+                RequestStatus::Approved,
+                48,
+                Some((Decision::Approve, "me", 1)),
+            ),
+            req(
+                "a-old",
+                RequestStatus::Approved,
+                24 * 9,
+                Some((Decision::Approve, "me", 1)),
+            ),
+            req(
+                "d1",
+                RequestStatus::Denied,
+                5,
+                Some((Decision::Deny, "other", 1)),
+            ),
             req("e1", RequestStatus::Expired, 72, None),
         ];
         let counts = overview(&requests, now());
@@ -228,10 +256,30 @@ mod tests {
     #[test]
     fn my_decisions_only_and_in_range() {
         let requests = vec![
-            req("a1", RequestStatus::Approved, 48, Some((Decision::Approve, "me", 1))),
-            req("d1", RequestStatus::Denied, 5, Some((Decision::Deny, "other", 1))),
-            req("old", RequestStatus::Approved, 24 * 40, Some((Decision::Approve, "me", 1))),
-            req("d2", RequestStatus::Denied, 3, Some((Decision::Deny, "ME", 1))),
+            req(
+                "a1",
+                RequestStatus::Approved,
+                48,
+                Some((Decision::Approve, "me", 1)),
+            ),
+            req(
+                "d1",
+                RequestStatus::Denied,
+                5,
+                Some((Decision::Deny, "other", 1)),
+            ),
+            req(
+                "old",
+                RequestStatus::Approved,
+                24 * 40,
+                Some((Decision::Approve, "me", 1)),
+            ),
+            req(
+                "d2",
+                RequestStatus::Denied,
+                3,
+                Some((Decision::Deny, "ME", 1)),
+            ),
         ];
         let rows = decisions_by(&requests, "me", &DateRange::last_days(7, now()));
         let ids: Vec<_> = rows.iter().map(|r| r.request.key.id.as_str()).collect();

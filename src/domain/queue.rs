@@ -102,7 +102,12 @@ impl Filter {
             || self.expires_within != ExpiresWithin::Any
     }
 
-    pub fn matches(&self, request: &ApprovalRequest, risk: &RiskPolicy, now: DateTime<Utc>) -> bool {
+    pub fn matches(
+        &self,
+        request: &ApprovalRequest,
+        risk: &RiskPolicy,
+        now: DateTime<Utc>,
+    ) -> bool {
         if !self.sources.is_empty() && !self.sources.contains(&request.key.source) {
             return false;
         }
@@ -143,7 +148,12 @@ fn searchable_text(request: &ApprovalRequest, risk: &RiskPolicy) -> String {
     .to_lowercase()
 }
 
-fn compare(a: &ApprovalRequest, b: &ApprovalRequest, column: Column, risk: &RiskPolicy) -> Ordering {
+fn compare(
+    a: &ApprovalRequest,
+    b: &ApprovalRequest,
+    column: Column,
+    risk: &RiskPolicy,
+) -> Ordering {
     let text = |s: &str| s.to_lowercase();
     match column {
         Column::Requester => text(a.requester.name()).cmp(&text(b.requester.name())),
@@ -179,7 +189,11 @@ pub fn arrange(
         .collect();
     rows.sort_by(|a, b| {
         let primary = compare(a, b, sort.column, risk);
-        let primary = if sort.ascending { primary } else { primary.reverse() };
+        let primary = if sort.ascending {
+            primary
+        } else {
+            primary.reverse()
+        };
         primary
             .then_with(|| a.created.cmp(&b.created))
             .then_with(|| a.key.cmp(&b.key))
@@ -197,7 +211,13 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
     }
 
-    fn req(id: &str, source: SourceKind, who: &str, role: &str, minutes_ago: i64) -> ApprovalRequest {
+    fn req(
+        id: &str,
+        source: SourceKind,
+        who: &str,
+        role: &str,
+        minutes_ago: i64,
+    ) -> ApprovalRequest {
         ApprovalRequest {
             key: RequestKey::new(source, id),
             requester: Person {
@@ -230,9 +250,21 @@ mod tests {
 
     fn sample() -> Vec<ApprovalRequest> {
         vec![
-            req("a", SourceKind::EntraRoles, "Alex", "Helpdesk Administrator", 60),
+            req(
+                "a",
+                SourceKind::EntraRoles,
+                "Alex",
+                "Helpdesk Administrator",
+                60,
+            ),
             req("b", SourceKind::AzureResources, "Diego", "Owner", 1400),
-            req("c", SourceKind::Groups, "Lynne", "Global Administrator", 600),
+            req(
+                "c",
+                SourceKind::Groups,
+                "Lynne",
+                "Global Administrator",
+                600,
+            ),
         ]
     }
 
@@ -242,23 +274,47 @@ mod tests {
 
     #[test]
     fn default_order_is_soonest_to_expire() {
-        let rows = arrange(&sample(), &Filter::default(), Sort::default(), &RiskPolicy::default(), now());
+        let rows = arrange(
+            &sample(),
+            &Filter::default(),
+            Sort::default(),
+            &RiskPolicy::default(),
+            now(),
+        );
         assert_eq!(ids(&rows), ["b", "c", "a"]);
     }
 
     #[test]
     fn sorts_by_requester_both_ways() {
         let sort = Sort::default().toggled(Column::Requester);
-        let rows = arrange(&sample(), &Filter::default(), sort, &RiskPolicy::default(), now());
+        let rows = arrange(
+            &sample(),
+            &Filter::default(),
+            sort,
+            &RiskPolicy::default(),
+            now(),
+        );
         assert_eq!(ids(&rows), ["a", "b", "c"]);
-        let rows = arrange(&sample(), &Filter::default(), sort.toggled(Column::Requester), &RiskPolicy::default(), now());
+        let rows = arrange(
+            &sample(),
+            &Filter::default(),
+            sort.toggled(Column::Requester),
+            &RiskPolicy::default(),
+            now(),
+        );
         assert_eq!(ids(&rows), ["c", "b", "a"]);
     }
 
     #[test]
     fn risk_sort_puts_critical_first() {
         let sort = Sort::default().toggled(Column::Risk);
-        let rows = arrange(&sample(), &Filter::default(), sort, &RiskPolicy::default(), now());
+        let rows = arrange(
+            &sample(),
+            &Filter::default(),
+            sort,
+            &RiskPolicy::default(),
+            now(),
+        );
         assert_eq!(ids(&rows)[2], "a");
     }
 
@@ -268,13 +324,28 @@ mod tests {
             text: "GLOBAL".into(),
             ..Filter::default()
         };
-        let rows = arrange(&sample(), &filter, Sort::default(), &RiskPolicy::default(), now());
+        let rows = arrange(
+            &sample(),
+            &filter,
+            Sort::default(),
+            &RiskPolicy::default(),
+            now(),
+        );
         assert_eq!(ids(&rows), ["c"]);
         let filter = Filter {
             text: "azure".into(),
             ..Filter::default()
         };
-        assert_eq!(ids(&arrange(&sample(), &filter, Sort::default(), &RiskPolicy::default(), now())), ["b"]);
+        assert_eq!(
+            ids(&arrange(
+                &sample(),
+                &filter,
+                Sort::default(),
+                &RiskPolicy::default(),
+                now()
+            )),
+            ["b"]
+        );
     }
 
     #[test]
@@ -284,16 +355,31 @@ mod tests {
             sources: vec![SourceKind::Groups],
             ..Filter::default()
         };
-        assert_eq!(ids(&arrange(&sample(), &by_source, Sort::default(), &risk, now())), ["c"]);
+        assert_eq!(
+            ids(&arrange(
+                &sample(),
+                &by_source,
+                Sort::default(),
+                &risk,
+                now()
+            )),
+            ["c"]
+        );
         let by_risk = Filter {
             risks: vec![RiskLevel::Normal],
             ..Filter::default()
         };
-        assert_eq!(ids(&arrange(&sample(), &by_risk, Sort::default(), &risk, now())), ["a"]);
+        assert_eq!(
+            ids(&arrange(&sample(), &by_risk, Sort::default(), &risk, now())),
+            ["a"]
+        );
         let soon = Filter {
             expires_within: ExpiresWithin::Hours(1),
             ..Filter::default()
         };
-        assert_eq!(ids(&arrange(&sample(), &soon, Sort::default(), &risk, now())), ["b"]);
+        assert_eq!(
+            ids(&arrange(&sample(), &soon, Sort::default(), &risk, now())),
+            ["b"]
+        );
     }
 }

@@ -89,7 +89,11 @@ impl RequestKey {
 
     /// The app-relative route of the request's detail page (the id is percent-encoded).
     pub fn route(&self) -> String {
-        format!("/requests/{}/{}", self.source.slug(), encode_path_segment(&self.id))
+        format!(
+            "/requests/{}/{}",
+            self.source.slug(),
+            encode_path_segment(&self.id)
+        )
     }
 }
 
@@ -158,11 +162,18 @@ impl RequestStatus {
             "pendingapproval" | "pendingadmindecision" | "pending" | "pendingevaluation" => {
                 RequestStatus::Pending
             }
-            "granted" | "provisioned" | "pendingprovisioning" | "pendingschedulecreation"
-            | "schedulecreated" | "adminapproved" | "accepted" | "pendingapprovalprovisioning"
-            | "provisioningstarted" | "pendingexternalprovisioning" | "approved" | "active" => {
-                RequestStatus::Approved
-            }
+            "granted"
+            | "provisioned"
+            | "pendingprovisioning"
+            | "pendingschedulecreation"
+            | "schedulecreated"
+            | "adminapproved"
+            | "accepted"
+            | "pendingapprovalprovisioning"
+            | "provisioningstarted"
+            | "pendingexternalprovisioning"
+            | "approved"
+            | "active" => RequestStatus::Approved,
             "denied" | "admindenied" | "rejected" => RequestStatus::Denied,
             "timedout" | "expired" => RequestStatus::Expired,
             "canceled" | "cancelled" | "closed" | "revoked" => RequestStatus::Canceled,
@@ -422,7 +433,8 @@ impl ApprovalRequest {
     /// When the granted access ends (or ended).
     pub fn access_ends_at(&self) -> Option<DateTime<Utc>> {
         let start = self.activated_at()?;
-        self.end.or_else(|| self.duration.map(|d| start + d.to_chrono()))
+        self.end
+            .or_else(|| self.duration.map(|d| start + d.to_chrono()))
     }
 }
 
@@ -432,16 +444,43 @@ mod tests {
 
     #[test]
     fn maps_every_documented_status() {
-        assert_eq!(RequestStatus::from_service("PendingApproval"), RequestStatus::Pending);
-        assert_eq!(RequestStatus::from_service("Provisioned"), RequestStatus::Approved);
-        assert_eq!(RequestStatus::from_service("Granted"), RequestStatus::Approved);
+        assert_eq!(
+            RequestStatus::from_service("PendingApproval"),
+            RequestStatus::Pending
+        );
+        assert_eq!(
+            RequestStatus::from_service("Provisioned"),
+            RequestStatus::Approved
+        );
+        assert_eq!(
+            RequestStatus::from_service("Granted"),
+            RequestStatus::Approved
+        );
         assert_eq!(RequestStatus::from_service("Denied"), RequestStatus::Denied);
-        assert_eq!(RequestStatus::from_service("AdminDenied"), RequestStatus::Denied);
-        assert_eq!(RequestStatus::from_service("Rejected"), RequestStatus::Denied);
-        assert_eq!(RequestStatus::from_service("TimedOut"), RequestStatus::Expired);
-        assert_eq!(RequestStatus::from_service("Canceled"), RequestStatus::Canceled);
-        assert_eq!(RequestStatus::from_service("Closed"), RequestStatus::Canceled);
-        assert_eq!(RequestStatus::from_service("Active"), RequestStatus::Approved);
+        assert_eq!(
+            RequestStatus::from_service("AdminDenied"),
+            RequestStatus::Denied
+        );
+        assert_eq!(
+            RequestStatus::from_service("Rejected"),
+            RequestStatus::Denied
+        );
+        assert_eq!(
+            RequestStatus::from_service("TimedOut"),
+            RequestStatus::Expired
+        );
+        assert_eq!(
+            RequestStatus::from_service("Canceled"),
+            RequestStatus::Canceled
+        );
+        assert_eq!(
+            RequestStatus::from_service("Closed"),
+            RequestStatus::Canceled
+        );
+        assert_eq!(
+            RequestStatus::from_service("Active"),
+            RequestStatus::Approved
+        );
     }
 
     #[test]
@@ -453,8 +492,14 @@ mod tests {
 
     #[test]
     fn action_comparison_ignores_case() {
-        assert_eq!(RequestAction::parse("SelfActivate"), RequestAction::Activate);
-        assert_eq!(RequestAction::parse("selfActivate"), RequestAction::Activate);
+        assert_eq!(
+            RequestAction::parse("SelfActivate"),
+            RequestAction::Activate
+        );
+        assert_eq!(
+            RequestAction::parse("selfActivate"),
+            RequestAction::Activate
+        );
         assert!(RequestAction::parse("SelfExtend").is_extend_or_renew());
         assert!(RequestAction::parse("selfRenew").is_extend_or_renew());
         assert_eq!(
@@ -465,8 +510,14 @@ mod tests {
 
     #[test]
     fn review_results_of_both_read_shapes() {
-        assert_eq!(Decision::from_review_result("Approved"), Some(Decision::Approve));
-        assert_eq!(Decision::from_review_result("Approve"), Some(Decision::Approve));
+        assert_eq!(
+            Decision::from_review_result("Approved"),
+            Some(Decision::Approve)
+        );
+        assert_eq!(
+            Decision::from_review_result("Approve"),
+            Some(Decision::Approve)
+        );
         assert_eq!(Decision::from_review_result("Denied"), Some(Decision::Deny));
         assert_eq!(Decision::from_review_result("NotReviewed"), None);
     }
@@ -490,7 +541,10 @@ mod tests {
             id: "a".into(),
             stages: vec![open.clone()],
         };
-        assert_eq!(approval.decidable_stage().map(|s| s.id.as_str()), Some("s1"));
+        assert_eq!(
+            approval.decidable_stage().map(|s| s.id.as_str()),
+            Some("s1")
+        );
         approval.stages.push(Stage {
             id: "s2".into(),
             ..open.clone()

@@ -118,8 +118,7 @@ impl RiskPolicy {
     pub fn rule_for(&self, role: &RoleRef) -> Option<&RiskRule> {
         if let Some(id) = role.id.as_deref().map(role_guid) {
             if let Some(hit) = self.rules.iter().find(|r| {
-                r.id
-                    .as_deref()
+                r.id.as_deref()
                     .is_some_and(|rid| rid.eq_ignore_ascii_case(id))
             }) {
                 return Some(hit);
@@ -151,7 +150,10 @@ mod tests {
     #[test]
     fn matches_on_template_id_even_when_renamed() {
         let policy = RiskPolicy::default();
-        let renamed = role(Some("62e90394-69f5-4237-9190-012177145e10"), "Company Admin");
+        let renamed = role(
+            Some("62e90394-69f5-4237-9190-012177145e10"),
+            "Company Admin",
+        );
         assert_eq!(policy.level(&renamed), RiskLevel::Critical);
     }
 
@@ -173,15 +175,24 @@ mod tests {
     #[test]
     fn falls_back_to_names_without_ids() {
         let policy = RiskPolicy::default();
-        assert_eq!(policy.level(&role(None, "exchange administrator")), RiskLevel::High);
-        assert_eq!(policy.level(&role(None, "Helpdesk Administrator")), RiskLevel::Normal);
+        assert_eq!(
+            policy.level(&role(None, "exchange administrator")),
+            RiskLevel::High
+        );
+        assert_eq!(
+            policy.level(&role(None, "Helpdesk Administrator")),
+            RiskLevel::Normal
+        );
     }
 
     #[test]
     fn an_unlisted_id_with_a_risky_name_is_still_rated_by_name() {
         let policy = RiskPolicy::default();
         // No rule has this id, so the name decides: a look-alike custom role is treated as risky.
-        let custom = role(Some("00000000-0000-0000-0000-000000000001"), "Global Administrator");
+        let custom = role(
+            Some("00000000-0000-0000-0000-000000000001"),
+            "Global Administrator",
+        );
         assert_eq!(policy.level(&custom), RiskLevel::Critical);
     }
 }

@@ -7,7 +7,10 @@ pub fn format_local<Tz: TimeZone>(instant: DateTime<Utc>, zone: &Tz) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
-    instant.with_timezone(zone).format("%-d %b %Y, %H:%M").to_string()
+    instant
+        .with_timezone(zone)
+        .format("%-d %b %Y, %H:%M")
+        .to_string()
 }
 
 /// Just the time of day, for short sentences ("Approved by Adele Vance at 14:02").

@@ -1,0 +1,80 @@
+//! Signing in and getting tokens: the OAuth 2.0 authorization code flow with PKCE against the Microsoft
+//! identity platform ([`session`]), one access token per resource (Graph, ARM, the portal API), and the
+//! embedding hand-off where a host portal supplies tokens instead ([`embed`]).
+//!
+//! Tokens live in memory; only the refresh token and the account survive a reload, in
+//! `sessionStorage`. Nothing is written to `localStorage`, logged, or put in a URL.
+
+pub mod jwt;
+pub mod oauth;
+pub mod pkce;
+pub mod session;
+
+use async_trait::async_trait;
+use std::fmt;
+
+/// A resource an access token is issued for. A token for one is never sent to another.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    Graph,
+    Arm,
+    /// The internal portal API, with its scope from config.
+    Portal {
+        scope: String,
+    },
+}
+
+impl Resource {
+    /// The name a host portal uses in the token hand-off protocol.
+    pub fn protocol_name(&self) -> &'static str {
+        match self {
+            Resource::Graph => "graph",
+            Resource::Arm => "arm",
+            Resource::Portal { .. } => "portal",
+        }
+    }
+}
+
+/// Why no token could be had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthError {
+    pub message: String,
+    /// The user must go through the interactive sign-in again (e.g. SPA refresh token past 24 h).
+    pub needs_interactive: bool,
+}
+
+impl AuthError {
+    pub fn new(message: impl Into<String>) -> Self {
+        AuthError {
+            message: message.into(),
+            needs_interactive: false,
+        }
+    }
+
+    pub fn interactive(message: impl Into<String>) -> Self {
+        AuthError {
+            message: message.into(),
+            needs_interactive: true,
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Hands out access tokens per resource; `fresh` skips the cache (after a 401).
+#[async_trait(?Send)]
+pub trait TokenSource {
+    async fn access_token(&self, resource: &Resource, fresh: bool) -> Result<String, AuthError>;
+}
+
+/// The signed-in person, for the header and for "is this my own request?".
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Account {
+    pub object_id: String,
+    pub name: String,
+    pub username: String,
+}

@@ -1,0 +1,333 @@
+//! The app's own sign-in: authorization code + PKCE redirect, code redemption, per-resource access
+//! tokens from the refresh token (renewed five minutes before they expire, one refresh in flight per
+//! resource), and sign-out. Transient sign-in values and the refresh token live in `sessionStorage`;
+//! access tokens only in memory.
+
+use super::oauth::{self, AuthorizeParams, RedirectParams, TokenError, TokenResponse};
+use super::{jwt, pkce, Account, AuthError, Resource, TokenSource};
+use crate::config::AppConfig;
+use async_trait::async_trait;
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+const PENDING_KEY: &str = "pim-approvals.sign-in";
+const SESSION_KEY: &str = "pim-approvals.session";
+/// Renew a token this long before it expires.
+const RENEW_MARGIN_MS: f64 = 5.0 * 60.0 * 1000.0;
+
+/// What the redirect to /authorize must find again when it comes back.
+#[derive(Serialize, Deserialize)]
+struct PendingSignIn {
+    state: String,
+    nonce: String,
+    verifier: String,
+    return_to: String,
+}
+
+/// What survives a reload of the tab.
+#[derive(Serialize, Deserialize)]
+struct StoredSession {
+    refresh_token: String,
+    account: Account,
+}
+
+#[derive(Clone)]
+struct CachedToken {
+    token: String,
+    expires_at_ms: f64,
+}
+
+type Refresh = Shared<LocalBoxFuture<'static, Result<CachedToken, AuthError>>>;
+
+struct Inner {
+    config: Rc<AppConfig>,
+    redirect_uri: String,
+    refresh_token: RefCell<Option<String>>,
+    account: RefCell<Option<Account>>,
+    tokens: RefCell<HashMap<Resource, CachedToken>>,
+    in_flight: RefCell<HashMap<Resource, Refresh>>,
+}
+
+/// The signed-in state and the token cache; cheap to clone.
+#[derive(Clone)]
+pub struct OAuthSession {
+    inner: Rc<Inner>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+impl OAuthSession {
+    /// Restores a session from `sessionStorage` if this tab has one.
+    pub fn new(config: Rc<AppConfig>, redirect_uri: String) -> Self {
+        let stored: Option<StoredSession> = storage()
+            .and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
+            .and_then(|text| serde_json::from_str(&text).ok());
+        let (refresh_token, account) = match stored {
+            Some(s) => (Some(s.refresh_token), Some(s.account)),
+            None => (None, None),
+        };
+        OAuthSession {
+            inner: Rc::new(Inner {
+                config,
+                redirect_uri,
+                refresh_token: RefCell::new(refresh_token),
+                account: RefCell::new(account),
+                tokens: RefCell::new(HashMap::new()),
+                in_flight: RefCell::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub fn account(&self) -> Option<Account> {
+        self.inner.account.borrow().clone()
+    }
+
+    /// Sends the browser to the sign-in page; `return_to` is the route to restore afterwards.
+    pub async fn begin_sign_in(
+        &self,
+        return_to: &str,
+        login_hint: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let fail = |e: String| AuthError::new(format!("Could not start sign-in: {e}"));
+        let pending = PendingSignIn {
+            state: pkce::random_token().map_err(fail)?,
+            nonce: pkce::random_token().map_err(fail)?,
+            verifier: pkce::random_token().map_err(fail)?,
+            return_to: return_to.to_string(),
+        };
+        let challenge = pkce::challenge(&pending.verifier).await.map_err(fail)?;
+        let url = oauth::authorize_url(
+            &self.inner.config,
+            &AuthorizeParams {
+                redirect_uri: &self.inner.redirect_uri,
+                state: &pending.state,
+                nonce: &pending.nonce,
+                code_challenge: &challenge,
+                login_hint,
+            },
+        );
+        let store = storage().ok_or_else(|| fail("sessionStorage is not available".into()))?;
+        let text = serde_json::to_string(&pending).map_err(|e| fail(e.to_string()))?;
+        store
+            .set_item(PENDING_KEY, &text)
+            .map_err(|_| fail("sessionStorage is full or blocked".into()))?;
+        web_sys::window()
+            .ok_or_else(|| fail("no window".into()))?
+            .location()
+            .assign(&url)
+            .map_err(|_| fail("navigation was blocked".into()))
+    }
+
+    /// Finishes the redirect back from /authorize: checks `state` and `nonce`, redeems the code, and
+    /// returns the route the user wanted. The pending values are single-use.
+    pub async fn complete_sign_in(&self, params: &RedirectParams) -> Result<String, AuthError> {
+        let store = storage().ok_or_else(|| AuthError::new("sessionStorage is not available."))?;
+        let pending: Option<PendingSignIn> = store
+            .get_item(PENDING_KEY)
+            .ok()
+            .flatten()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let _ = store.remove_item(PENDING_KEY);
+        let pending = pending.ok_or_else(|| {
+            AuthError::interactive(
+                "This sign-in response was not started from this tab. Sign in again.",
+            )
+        })?;
+        if params.state.as_deref() != Some(pending.state.as_str()) {
+            return Err(AuthError::interactive(
+                "The sign-in response did not match the request this tab sent (state mismatch). Sign in again.",
+            ));
+        }
+        if let Some(error) = &params.error {
+            let description = params.error_description.as_deref().unwrap_or(error);
+            return Err(AuthError::interactive(format!(
+                "Sign-in was not completed: {description}"
+            )));
+        }
+        let code = params.code.as_deref().unwrap_or_default();
+        let form = oauth::code_redemption_form(
+            &self.inner.config,
+            code,
+            &self.inner.redirect_uri,
+            &pending.verifier,
+        );
+        let response = post_token_form(&self.inner.config.token_endpoint(), form).await?;
+        let account = self.account_from(&response, &pending.nonce)?;
+        self.store_session(response.refresh_token.clone(), account)?;
+        self.inner
+            .tokens
+            .borrow_mut()
+            .insert(Resource::Graph, cached(&response));
+        Ok(pending.return_to)
+    }
+
+    fn account_from(&self, response: &TokenResponse, nonce: &str) -> Result<Account, AuthError> {
+        let claims = response
+            .id_token
+            .as_deref()
+            .and_then(jwt::claims)
+            .ok_or_else(|| AuthError::interactive("The sign-in response had no ID token."))?;
+        if claims.nonce.as_deref() != Some(nonce) {
+            return Err(AuthError::interactive(
+                "The ID token's nonce did not match this sign-in. Sign in again.",
+            ));
+        }
+        if !claims
+            .aud
+            .eq_ignore_ascii_case(&self.inner.config.client_id)
+        {
+            return Err(AuthError::interactive(
+                "The ID token was issued to another application.",
+            ));
+        }
+        Ok(Account {
+            object_id: claims.oid,
+            name: claims.name,
+            username: claims.preferred_username,
+        })
+    }
+
+    fn store_session(
+        &self,
+        refresh_token: Option<String>,
+        account: Account,
+    ) -> Result<(), AuthError> {
+        let refresh_token = refresh_token.ok_or_else(|| {
+            AuthError::interactive("No refresh token was issued (offline_access was not granted).")
+        })?;
+        let stored = StoredSession {
+            refresh_token: refresh_token.clone(),
+            account: account.clone(),
+        };
+        if let (Some(store), Ok(text)) = (storage(), serde_json::to_string(&stored)) {
+            let _ = store.set_item(SESSION_KEY, &text);
+        }
+        *self.inner.refresh_token.borrow_mut() = Some(refresh_token);
+        *self.inner.account.borrow_mut() = Some(account);
+        Ok(())
+    }
+
+    /// Forgets everything in this tab and signs out at the identity platform.
+    pub fn sign_out(&self) {
+        if let Some(store) = storage() {
+            let _ = store.remove_item(SESSION_KEY);
+            let _ = store.remove_item(PENDING_KEY);
+        }
+        self.inner.tokens.borrow_mut().clear();
+        self.inner.in_flight.borrow_mut().clear();
+        *self.inner.refresh_token.borrow_mut() = None;
+        *self.inner.account.borrow_mut() = None;
+        let url = oauth::logout_url(&self.inner.config, &self.inner.redirect_uri);
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(&url);
+        }
+    }
+
+    fn cached_token(&self, resource: &Resource) -> Option<String> {
+        let tokens = self.inner.tokens.borrow();
+        let token = tokens.get(resource)?;
+        (token.expires_at_ms - RENEW_MARGIN_MS > now_ms()).then(|| token.token.clone())
+    }
+
+    fn refresh(&self, resource: &Resource) -> Refresh {
+        if let Some(running) = self.inner.in_flight.borrow().get(resource) {
+            return running.clone();
+        }
+        let session = self.clone();
+        let target = resource.clone();
+        let future = async move { session.refresh_now(&target).await }
+            .boxed_local()
+            .shared();
+        self.inner
+            .in_flight
+            .borrow_mut()
+            .insert(resource.clone(), future.clone());
+        future
+    }
+
+    async fn refresh_now(&self, resource: &Resource) -> Result<CachedToken, AuthError> {
+        let refresh_token = self
+            .inner
+            .refresh_token
+            .borrow()
+            .clone()
+            .ok_or_else(|| AuthError::interactive("You are signed out. Sign in again."))?;
+        let form = oauth::refresh_form(&self.inner.config, &refresh_token, resource);
+        let result = post_token_form(&self.inner.config.token_endpoint(), form).await;
+        self.inner.in_flight.borrow_mut().remove(resource);
+        let response = result?;
+        if let (Some(new_refresh), Some(account)) = (response.refresh_token.clone(), self.account())
+        {
+            self.store_session(Some(new_refresh), account)?;
+        }
+        let token = cached(&response);
+        self.inner
+            .tokens
+            .borrow_mut()
+            .insert(resource.clone(), token.clone());
+        Ok(token)
+    }
+}
+
+fn cached(response: &TokenResponse) -> CachedToken {
+    CachedToken {
+        token: response.access_token.clone(),
+        expires_at_ms: now_ms() + (response.expires_in.max(60) as f64) * 1000.0,
+    }
+}
+
+async fn post_token_form(endpoint: &str, form: String) -> Result<TokenResponse, AuthError> {
+    let request = gloo_net::http::Request::post(endpoint)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form)
+        .map_err(|_| AuthError::new("Could not build the token request."))?;
+    let response = request.send().await.map_err(|_| {
+        AuthError::new(
+            "The sign-in service could not be reached. Check your connection and try again.",
+        )
+    })?;
+    let text = response
+        .text()
+        .await
+        .map_err(|_| AuthError::new("The sign-in service's answer was cut off. Try again."))?;
+    if response.ok() {
+        return serde_json::from_str(&text).map_err(|_| {
+            AuthError::new("The sign-in service sent a token response that could not be read.")
+        });
+    }
+    match serde_json::from_str::<TokenError>(&text) {
+        Ok(e) if e.needs_interactive() => Err(AuthError::interactive(format!(
+            "Your sign-in has ended ({}). Sign in again.",
+            e.summary()
+        ))),
+        Ok(e) => Err(AuthError::new(format!(
+            "The sign-in service refused: {}",
+            e.summary()
+        ))),
+        Err(_) => Err(AuthError::new(format!(
+            "The sign-in service answered HTTP {}.",
+            response.status()
+        ))),
+    }
+}
+
+#[async_trait(?Send)]
+impl TokenSource for OAuthSession {
+    async fn access_token(&self, resource: &Resource, fresh: bool) -> Result<String, AuthError> {
+        if !fresh {
+            if let Some(token) = self.cached_token(resource) {
+                return Ok(token);
+            }
+        }
+        self.refresh(resource).await.map(|t| t.token)
+    }
+}

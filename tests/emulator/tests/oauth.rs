@@ -1,0 +1,607 @@
+//! The identity platform flow: authorize with PKCE, the sign-in page, code redemption rules, one
+//! resource per token, SPA refresh tokens with a fixed 24 h lifetime, and each service's 401.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::HashMap;
+use tenant_emulator::pkce_challenge;
+
+const REDIRECT: &str = "http://127.0.0.1:8080/";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-emulator-test";
+const GRAPH_SCOPE: &str = "https://graph.microsoft.com/RoleAssignmentSchedule.ReadWrite.Directory";
+const ARM_SCOPE: &str = "https://management.azure.com/user_impersonation";
+
+fn authorize_path(extra: &[(&str, &str)]) -> String {
+    let challenge = pkce_challenge(VERIFIER);
+    let scope = format!("openid profile offline_access {GRAPH_SCOPE} {ARM_SCOPE}");
+    let mut pairs = vec![
+        ("client_id", CLIENT_ID),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("response_mode", "query"),
+        ("scope", scope.as_str()),
+        ("state", "state-123"),
+        ("nonce", "nonce-456"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    for (key, value) in extra {
+        pairs.retain(|(k, _)| k != key);
+        if !value.is_empty() {
+            pairs.push((key, value));
+        }
+    }
+    let query = serde_urlencoded_pairs(&pairs);
+    format!("/login/{TENANT}/oauth2/v2.0/authorize?{query}")
+}
+
+fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        serializer.append_pair(key, value);
+    }
+    serializer.finish()
+}
+
+fn query_of(location: &str) -> HashMap<String, String> {
+    let query = location.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Sign in as Adele with `login_hint` and return the code.
+async fn sign_in(tenant: &Tenant) -> String {
+    let reply = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[("login_hint", "adelev@contoso.onmicrosoft.com")]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 302);
+    query_of(&reply.header("location").unwrap())["code"].clone()
+}
+
+async fn token_request(tenant: &Tenant, fields: &[(&str, &str)]) -> Reply {
+    let body = serde_urlencoded_pairs(fields);
+    let response = tenant
+        .http
+        .post(tenant.url(&format!("/login/{TENANT}/oauth2/v2.0/token")))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", APP_ORIGIN)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    into_reply(response).await
+}
+
+async fn redeem(tenant: &Tenant, code: &str, scope: &str) -> Reply {
+    token_request(
+        tenant,
+        &[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("scope", scope),
+        ],
+    )
+    .await
+}
+
+async fn refresh(tenant: &Tenant, refresh_token: &str, scope: &str) -> Reply {
+    token_request(
+        tenant,
+        &[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("scope", scope),
+        ],
+    )
+    .await
+}
+
+fn claims(jwt: &str) -> Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn assert_aad_error(reply: &Reply, error: &str, code: u64) {
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(reply.body["error"], error, "{}", reply.text);
+    assert_eq!(reply.body["error_codes"][0], code);
+    assert!(reply.body["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("AADSTS{code}: ")));
+    for field in ["timestamp", "trace_id", "correlation_id"] {
+        assert!(reply.body[field].is_string());
+    }
+}
+
+#[tokio::test]
+async fn sign_in_page_lists_escaped_users_and_the_form_post_completes_the_pkce_flow() {
+    let tenant = Tenant::start().await;
+    let page = tenant
+        .send(Method::GET, &authorize_path(&[]), None, None)
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains("Adele Vance") && page.text.contains("adelev@contoso.onmicrosoft.com")
+    );
+    assert!(
+        !page.text.contains("Deploy Pipeline"),
+        "service principals cannot sign in"
+    );
+    assert!(page.text.contains("&amp;"), "the form action is escaped");
+
+    let form = tenant
+        .http
+        .post(tenant.url(&authorize_path(&[])))
+        .form(&[("user", ADELE)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 302);
+    let cookies: Vec<String> = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(cookies.iter().any(|c| c.starts_with("pam_session=")
+        && c.contains("Path=/pam")
+        && c.contains("HttpOnly")
+        && c.contains("SameSite=Lax")));
+    assert!(cookies
+        .iter()
+        .any(|c| c.starts_with("portal_session=") && c.contains("Path=/portal")));
+    let location = form.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(REDIRECT));
+    let params = query_of(&location);
+    assert_eq!(params["state"], "state-123");
+
+    let tokens = redeem(
+        &tenant,
+        &params["code"],
+        &format!("openid profile offline_access {GRAPH_SCOPE}"),
+    )
+    .await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    assert_eq!(tokens.body["token_type"], "Bearer");
+    assert_eq!(tokens.body["expires_in"], 3599);
+    assert!(tokens.body["refresh_token"].is_string());
+    let access = claims(tokens.body["access_token"].as_str().unwrap());
+    assert_eq!(
+        (
+            access["aud"].as_str(),
+            access["oid"].as_str(),
+            access["tid"].as_str()
+        ),
+        (
+            Some("https://graph.microsoft.com"),
+            Some(ADELE),
+            Some(TENANT)
+        )
+    );
+    assert_eq!(access["scp"], "RoleAssignmentSchedule.ReadWrite.Directory");
+    assert_eq!(
+        access["preferred_username"],
+        "adelev@contoso.onmicrosoft.com"
+    );
+    let id = claims(tokens.body["id_token"].as_str().unwrap());
+    assert_eq!(
+        (id["aud"].as_str(), id["nonce"].as_str()),
+        (Some(CLIENT_ID), Some("nonce-456"))
+    );
+    let me = tenant
+        .get(
+            "/graph/v1.0/me",
+            tokens.body["access_token"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(me.body["displayName"], "Adele Vance");
+
+    let session = tenant
+        .http
+        .get(tenant.url(&format!("{PAM}/sessioninfo")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        session.status(),
+        200,
+        "the pam_session cookie from sign-in is sent to /pam"
+    );
+    let portal = tenant
+        .http
+        .get(tenant.url(&format!("{PORTAL}/pending-approvals")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(portal.status(), 200, "the portal_session cookie works too");
+}
+
+#[tokio::test]
+async fn authorization_codes_are_single_use_and_pkce_is_verified() {
+    let tenant = Tenant::start().await;
+    let code = sign_in(&tenant).await;
+    assert_eq!(redeem(&tenant, &code, GRAPH_SCOPE).await.status, 200);
+    assert_aad_error(
+        &redeem(&tenant, &code, GRAPH_SCOPE).await,
+        "invalid_grant",
+        54005,
+    );
+
+    let code = sign_in(&tenant).await;
+    let wrong_verifier = token_request(
+        &tenant,
+        &[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", "not-the-verifier"),
+            ("scope", GRAPH_SCOPE),
+        ],
+    )
+    .await;
+    assert_aad_error(&wrong_verifier, "invalid_grant", 501481);
+
+    let code = sign_in(&tenant).await;
+    let other_redirect = token_request(
+        &tenant,
+        &[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:8080/other"),
+            ("code_verifier", VERIFIER),
+            ("scope", GRAPH_SCOPE),
+        ],
+    )
+    .await;
+    assert_aad_error(&other_redirect, "invalid_grant", 70000);
+
+    let code = sign_in(&tenant).await;
+    let secret = token_request(
+        &tenant,
+        &[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_secret", "s3cr3t"),
+        ],
+    )
+    .await;
+    assert_aad_error(&secret, "invalid_client", 700025);
+
+    let code = sign_in(&tenant).await;
+    tenant.advance_minutes(11).await;
+    assert_aad_error(
+        &redeem(&tenant, &code, GRAPH_SCOPE).await,
+        "invalid_grant",
+        70008,
+    );
+}
+
+#[tokio::test]
+async fn authorize_validates_tenant_client_redirect_uri_and_pkce() {
+    let tenant = Tenant::start().await;
+    let unknown_tenant = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[]).replace(TENANT, "fabrikam.onmicrosoft.com"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(unknown_tenant.status, 400);
+    assert!(
+        unknown_tenant.text.contains("AADSTS90002") && unknown_tenant.header("location").is_none()
+    );
+    let unknown_client = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[("client_id", "00000000-0000-0000-0000-000000000000")]),
+            None,
+            None,
+        )
+        .await;
+    assert!(unknown_client.text.contains("AADSTS700016"));
+    let bad_redirect = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[("redirect_uri", "https://evil.example/")]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(bad_redirect.status, 400);
+    assert!(bad_redirect.text.contains("AADSTS50011") && bad_redirect.header("location").is_none());
+    let prefix_trick = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[("redirect_uri", "http://127.0.0.1:80800/")]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        prefix_trick.status, 400,
+        "an origin prefix is not a registered URI"
+    );
+    let silent = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[("prompt", "none")]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        query_of(&silent.header("location").unwrap())["error"],
+        "login_required",
+        "no session yet"
+    );
+    let under_origin = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[
+                ("redirect_uri", "http://127.0.0.1:8080/admin/pim/"),
+                ("login_hint", "adelev@contoso.onmicrosoft.com"),
+            ]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        under_origin.status, 302,
+        "URIs under an allowed app origin count as registered"
+    );
+
+    let no_pkce = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[("code_challenge", "")]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(no_pkce.status, 302);
+    let params = query_of(&no_pkce.header("location").unwrap());
+    assert_eq!(params["error"], "invalid_request");
+    assert!(params["error_description"].contains("AADSTS9002325"));
+    assert_eq!(params["state"], "state-123");
+    let silent = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[("prompt", "none")]),
+            None,
+            None,
+        )
+        .await;
+    assert!(
+        query_of(&silent.header("location").unwrap()).contains_key("code"),
+        "the sign-in session allows prompt=none"
+    );
+    let plain = tenant
+        .send(
+            Method::GET,
+            &authorize_path(&[("code_challenge_method", "plain")]),
+            None,
+            None,
+        )
+        .await;
+    assert!(
+        query_of(&plain.header("location").unwrap())["error_description"].contains("AADSTS9002325")
+    );
+}
+
+#[tokio::test]
+async fn one_token_covers_one_consented_resource() {
+    let tenant = Tenant::start().await;
+    let code = sign_in(&tenant).await;
+    let both = redeem(&tenant, &code, &format!("openid {GRAPH_SCOPE} {ARM_SCOPE}")).await;
+    assert_aad_error(&both, "invalid_scope", 700022);
+
+    let code = sign_in(&tenant).await;
+    let tokens = redeem(
+        &tenant,
+        &code,
+        &format!("openid offline_access {GRAPH_SCOPE}"),
+    )
+    .await;
+    let refresh_token = tokens.body["refresh_token"].as_str().unwrap().to_string();
+    let arm = refresh(
+        &tenant,
+        &refresh_token,
+        &format!("{ARM_SCOPE} offline_access"),
+    )
+    .await;
+    assert_eq!(
+        arm.status, 200,
+        "one sign-in consented both; the refresh token mints ARM too"
+    );
+    assert_eq!(
+        claims(arm.body["access_token"].as_str().unwrap())["aud"],
+        "https://management.azure.com"
+    );
+    let default_scope = refresh(
+        &tenant,
+        &refresh_token,
+        "https://management.azure.com/.default",
+    )
+    .await;
+    assert_eq!(
+        claims(default_scope.body["access_token"].as_str().unwrap())["scp"],
+        "user_impersonation"
+    );
+    let portal = refresh(
+        &tenant,
+        &refresh_token,
+        "api://contoso-admin-portal/Pim.ReadWrite",
+    )
+    .await;
+    assert_aad_error(&portal, "invalid_grant", 65001);
+}
+
+#[tokio::test]
+async fn spa_refresh_tokens_expire_24_hours_after_the_original_sign_in() {
+    let tenant = Tenant::start().await;
+    let code = sign_in(&tenant).await;
+    let first = redeem(
+        &tenant,
+        &code,
+        &format!("openid offline_access {GRAPH_SCOPE}"),
+    )
+    .await;
+    tenant.advance_minutes(23 * 60).await;
+    let second = refresh(
+        &tenant,
+        first.body["refresh_token"].as_str().unwrap(),
+        GRAPH_SCOPE,
+    )
+    .await;
+    assert_eq!(second.status, 200);
+    let newer = second.body["refresh_token"].as_str().unwrap().to_string();
+    tenant.advance_minutes(61).await;
+    assert_aad_error(
+        &refresh(&tenant, &newer, GRAPH_SCOPE).await,
+        "invalid_grant",
+        700084,
+    );
+}
+
+#[tokio::test]
+async fn each_service_answers_401_in_its_own_format() {
+    let tenant = Tenant::start().await;
+    let arm_token = tenant.token(ADELE, "arm").await;
+    let graph = tenant.get("/graph/v1.0/me", &arm_token).await;
+    assert_eq!(graph.status, 401);
+    assert_eq!(graph.body["error"]["code"], "InvalidAuthenticationToken");
+    for field in ["date", "request-id", "client-request-id"] {
+        assert!(graph.body["error"]["innerError"][field].is_string());
+    }
+    let missing = tenant.send(Method::GET, "/graph/v1.0/me", None, None).await;
+    assert_eq!(missing.status, 401);
+
+    let graph_token = tenant.token(ADELE, "graph").await;
+    let arm = tenant
+        .get(
+            &format!("{ARM_APPROVALS}?{ARM_APPROVAL_VERSION}"),
+            &graph_token,
+        )
+        .await;
+    assert_eq!(
+        (arm.status, arm.body["error"]["code"].as_str()),
+        (401, Some("InvalidAuthenticationToken"))
+    );
+    assert!(arm.body["error"].get("innerError").is_none());
+    tenant.advance_minutes(61).await;
+    let expired = tenant
+        .get(
+            &format!("{ARM_APPROVALS}?{ARM_APPROVAL_VERSION}"),
+            &arm_token,
+        )
+        .await;
+    assert_eq!(
+        (expired.status, expired.body["error"]["code"].as_str()),
+        (401, Some("ExpiredAuthenticationToken"))
+    );
+
+    let fresh_graph = tenant.token(ADELE, "graph").await;
+    let portal = tenant
+        .get(&format!("{PORTAL}/pending-approvals"), &fresh_graph)
+        .await;
+    assert_eq!(
+        (portal.status, portal.body["error"]["code"].as_str()),
+        (401, Some("Unauthorized"))
+    );
+    let tampered = format!("{}x", tenant.token(ADELE, "portal").await);
+    assert_eq!(
+        tenant
+            .get(&format!("{PORTAL}/pending-approvals"), &tampered)
+            .await
+            .status,
+        401
+    );
+
+    let pam = tenant
+        .with_cookie(
+            Method::GET,
+            &format!("{PAM}/pamrequeststoapprove"),
+            "pam_session=unknown",
+            None,
+        )
+        .await;
+    assert_eq!(pam.status, 401);
+    assert_eq!(
+        pam.body["odata.error"]["message"]["value"],
+        "Authorization has been denied for this request."
+    );
+    assert_eq!(pam.body["odata.error"]["code"], "");
+}
+
+#[tokio::test]
+async fn logout_clears_the_sessions_and_returns_to_the_app() {
+    let tenant = Tenant::start().await;
+    sign_in(&tenant).await;
+    assert_eq!(
+        tenant
+            .http
+            .get(tenant.url(&format!("{PAM}/sessioninfo")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let logout = tenant
+        .send(
+            Method::GET,
+            &format!("/login/{TENANT}/oauth2/v2.0/logout?post_logout_redirect_uri={REDIRECT}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(logout.status, 302);
+    assert_eq!(logout.header("location").unwrap(), REDIRECT);
+    assert_eq!(
+        tenant
+            .http
+            .get(tenant.url(&format!("{PAM}/sessioninfo")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let elsewhere = tenant
+        .send(
+            Method::GET,
+            &format!(
+                "/login/{TENANT}/oauth2/v2.0/logout?post_logout_redirect_uri=https://evil.example/"
+            ),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(elsewhere.status, 200, "no redirect to an unknown origin");
+}
