@@ -3,9 +3,13 @@
 //! - [`domain`]: the unified request model and PIM's rules (pure Rust).
 //! - [`sources`]: one module per service behind the [`sources::RequestSource`] trait.
 //! - [`auth`]: sign-in, tokens per resource, the embedding hand-off.
-//! - [`pages`] and [`components`]: the Leptos views.
+//! - [`app`], [`pages`] and [`components`]: the Leptos views; [`state`] is what they share.
 
+pub mod app;
 pub mod auth;
+pub mod components;
 pub mod config;
 pub mod domain;
+pub mod pages;
 pub mod sources;
+pub mod state;

@@ -12,6 +12,7 @@ pub mod queue;
 pub mod request;
 pub mod risk;
 pub mod time;
+pub mod timeline;
 
 pub use duration::IsoDuration;
 pub use request::*;

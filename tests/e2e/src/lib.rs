@@ -1,1 +1,394 @@
+//! The end-to-end harness: for each test, a fresh tenant emulator (in-process, on free ports) serving
+//! the built app from `dist/`, a ChromeDriver and a headless Chromium session driving it. Tests sign
+//! in through the emulator's real sign-in page and assert on the page and on the emulator's request log.
 
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tenant_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Scenario, ServeApp};
+use tokio::process::{Child, Command};
+
+pub const ADELE: &str = "Adele Vance";
+pub const ADELE_ID: &str = "a0000000-0000-4000-8000-000000000001";
+pub const MEGAN: &str = "Megan Bowen";
+pub const MEGAN_ID: &str = "a0000000-0000-4000-8000-000000000002";
+pub const NESTOR: &str = "Nestor Wilke";
+pub const NESTOR_ID: &str = "a0000000-0000-4000-8000-000000000003";
+
+/// How long to wait for something to appear before failing.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// Options for one test's world.
+pub struct Options {
+    pub page_size: usize,
+    pub app_base: String,
+    pub width: u32,
+    pub height: u32,
+    pub app_config_overlay: serde_json::Map<String, Value>,
+    pub token_lifetime_secs: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            page_size: 100,
+            app_base: "/".into(),
+            width: 1280,
+            height: 900,
+            app_config_overlay: serde_json::Map::new(),
+            token_lifetime_secs: 3599,
+        }
+    }
+}
+
+pub struct World {
+    pub emulator: EmulatorHandle,
+    pub app_url: String,
+    pub browser: Client,
+    driver: Child,
+    http: reqwest::Client,
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The built app: `PIM_DIST` or `dist/` at the repository root (built by `make test`).
+pub fn dist_dir() -> PathBuf {
+    let dir = std::env::var_os("PIM_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("dist"));
+    assert!(
+        dir.join("index.html").exists(),
+        "{} has no index.html: build the app first (make build)",
+        dir.display()
+    );
+    dir
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = repo_root().join("tests/e2e/screenshots");
+    std::fs::create_dir_all(&dir).expect("create screenshot dir");
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_chromedriver() -> (Child, u16) {
+    let port = free_port();
+    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let child = Command::new(binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver on PATH (make test installs chromium-driver)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (child, port)
+}
+
+async fn start_browser(port: u16, width: u32, height: u32) -> Client {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                "--disable-sync", "--disable-extensions", format!("--window-size={width},{height}"),
+            ],
+        }
+    });
+    let caps = caps.as_object().cloned().expect("object");
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session")
+}
+
+impl World {
+    pub async fn start() -> World {
+        World::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> World {
+        let mut config = EmulatorConfig::new(Scenario::demo());
+        config.test_controls = true;
+        config.page_size = options.page_size;
+        config.token_lifetime_secs = options.token_lifetime_secs;
+        config.app_config_overlay = options.app_config_overlay;
+        config.serve_app = Some(ServeApp {
+            dir: dist_dir(),
+            port: 0,
+            base: options.app_base,
+        });
+        let emulator = Emulator::start(config).await.expect("emulator starts");
+        let app_url = emulator.app_url.clone().expect("app is served");
+        let (driver, port) = start_chromedriver().await;
+        let browser = start_browser(port, options.width, options.height).await;
+        World {
+            emulator,
+            app_url,
+            browser,
+            driver,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// `{app}{route}`: route without the leading slash is fine too.
+    pub fn app(&self, route: &str) -> String {
+        format!(
+            "{}{}",
+            self.app_url.trim_end_matches('/'),
+            if route.starts_with('/') {
+                route.to_string()
+            } else {
+                format!("/{route}")
+            }
+        )
+    }
+
+    pub async fn goto(&self, route: &str) {
+        self.browser.goto(&self.app(route)).await.expect("navigate");
+    }
+
+    /// Opens the app and signs in through the emulator's sign-in page as `name`.
+    pub async fn sign_in_as(&self, name: &str) {
+        self.sign_in_at("/", name).await;
+    }
+
+    pub async fn sign_in_at(&self, route: &str, name: &str) {
+        self.goto(route).await;
+        self.click("#sign-in").await;
+        let button = self
+            .wait_for_xpath(&format!("//button[contains(normalize-space(.), '{name}')]"))
+            .await;
+        button.click().await.expect("choose the user");
+        self.wait_for_text("[data-testid=account-name]", name).await;
+    }
+
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    pub async fn wait_for_xpath(&self, xpath: &str) -> Element {
+        self.browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("{xpath} did not appear: {e}"))
+    }
+
+    /// Waits until the element's text contains `needle`.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(el) = self.browser.find(Locator::Css(css)).await {
+                if let Ok(text) = el.text().await {
+                    if text.contains(needle) {
+                        return text;
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                let now = self.text_or_empty(css).await;
+                panic!("{css} never contained {needle:?}; it says {now:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `check` holds for the number of elements matching `css`.
+    pub async fn wait_for_count(
+        &self,
+        css: &str,
+        check: impl Fn(usize) -> bool,
+        what: &str,
+    ) -> usize {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let n = self
+                .browser
+                .find_all(Locator::Css(css))
+                .await
+                .map(|v| v.len())
+                .unwrap_or(0);
+            if check(n) {
+                return n;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css}: {what} never held (count {n})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn text_or_empty(&self, css: &str) -> String {
+        match self.browser.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub async fn exists(&self, css: &str) -> bool {
+        self.browser.find(Locator::Css(css)).await.is_ok()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.wait_for(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    pub async fn eval(&self, script: &str) -> Value {
+        self.browser
+            .execute(script, vec![])
+            .await
+            .expect("script runs")
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.browser.screenshot().await.expect("screenshot");
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), png)
+            .expect("write screenshot");
+    }
+
+    /// Full-page screenshot: resizes the window to the page height first.
+    pub async fn full_screenshot(&self, name: &str, width: u32) {
+        let height = self
+            .eval("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);")
+            .await
+            .as_u64()
+            .unwrap_or(900) as u32;
+        let _ = self
+            .browser
+            .set_window_size(width, height.clamp(600, 6000))
+            .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.screenshot(name).await;
+    }
+
+    // --- emulator test controls ---
+
+    pub fn emulator_url(&self, path: &str) -> String {
+        format!("{}{path}", self.emulator.base_url)
+    }
+
+    pub async fn control(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = self.emulator_url(path);
+        let request = match method {
+            "POST" => self.http.post(&url).json(&body),
+            "DELETE" => self.http.delete(&url),
+            _ => self.http.get(&url),
+        };
+        let response = request.send().await.expect("emulator answers");
+        assert!(
+            response.status().is_success(),
+            "{method} {path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// Every request the emulator received, in order.
+    pub async fn log(&self) -> Vec<Value> {
+        match self.control("GET", "/_emulator/log", Value::Null).await {
+            Value::Array(entries) => entries,
+            other => panic!("log is not a list: {other}"),
+        }
+    }
+
+    pub async fn clear_log(&self) {
+        self.control("DELETE", "/_emulator/log", Value::Null).await;
+    }
+
+    pub async fn state(&self) -> Value {
+        self.control("GET", "/_emulator/state", Value::Null).await
+    }
+
+    pub async fn fault(&self, fault: Value) {
+        self.control("POST", "/_emulator/faults", fault).await;
+    }
+
+    /// An access token for `user` (object id or UPN) and `resource` (`graph`, `arm`, `portal`).
+    pub async fn token_for(&self, user: &str, resource: &str) -> String {
+        let reply = self
+            .control(
+                "POST",
+                "/_emulator/token",
+                json!({ "user": user, "resource": resource }),
+            )
+            .await;
+        reply["access_token"].as_str().expect("a token").to_string()
+    }
+
+    /// A raw call to the emulator as another user (e.g. "Nestor decides first").
+    pub async fn call_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let url = self.emulator_url(path);
+        let builder = match method {
+            "PATCH" => self.http.patch(&url),
+            "POST" => self.http.post(&url),
+            _ => self.http.get(&url),
+        };
+        let builder = builder.bearer_auth(token);
+        let builder = match body {
+            Some(b) => builder.json(&b),
+            None => builder,
+        };
+        builder.send().await.expect("emulator answers")
+    }
+
+    pub async fn finish(self) {
+        let _ = self.browser.close().await;
+        let mut driver = self.driver;
+        let _ = driver.kill().await;
+        self.emulator.shutdown();
+    }
+}
+
+/// Log entries whose method matches and whose path contains `needle`.
+pub fn calls<'a>(log: &'a [Value], method: &str, needle: &str) -> Vec<&'a Value> {
+    log.iter()
+        .filter(|e| e["method"] == method && e["path"].as_str().unwrap_or("").contains(needle))
+        .collect()
+}

@@ -1,0 +1,9 @@
+//! Reusable views. They take domain values and render them as text (never as HTML), so names,
+//! justifications and tickets from other people stay data.
+
+pub mod badges;
+pub mod decision;
+pub mod header;
+pub mod source_status;
+pub mod time;
+pub mod timeline;

@@ -1,0 +1,321 @@
+//! Approve requests (`/`): one queue of every request waiting for the signed-in approver, from every
+//! source config turns on, with sorting, search, filters, live countdowns and per-source errors.
+
+use crate::components::badges::{RiskBadge, SourceBadge};
+use crate::components::source_status::SourceErrorView;
+use crate::components::time::{ExpiryCountdown, LocalTime};
+use crate::domain::queue::{self, Column, ExpiresWithin, Filter, Sort};
+use crate::domain::{ApprovalRequest, RiskLevel, SourceKind};
+use crate::state::{load_queue, use_app, SourceState};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn ApprovePage() -> impl IntoView {
+    let app = use_app();
+    let filter = RwSignal::new(Filter::default());
+    let sort = RwSignal::new(Sort::default());
+    let config = app.config();
+    let risk = config.risk.clone();
+    let rows = Memo::new(move |_| {
+        queue::arrange(
+            &app.queue.requests(),
+            &filter.get(),
+            sort.get(),
+            &risk,
+            app.clock.now.get(),
+        )
+    });
+    let total = move || app.queue.requests().len();
+    view! {
+        <section class="page" aria-labelledby="approve-title">
+            <div class="page-head">
+                <h1 id="approve-title">"Approve requests"</h1>
+                <button type="button" class="button secondary" on:click=move |_| load_queue(app, None)>
+                    "Refresh"
+                </button>
+            </div>
+            <SourceStatuses />
+            <Filters filter sources=config.sources.clone() />
+            <p class="result-count" data-testid="result-count" aria-live="polite">
+                {move || {
+                    let shown = rows.with(Vec::len);
+                    let all = total();
+                    if shown == all {
+                        format!("{all} waiting for you")
+                    } else {
+                        format!("Showing {shown} of {all}")
+                    }
+                }}
+            </p>
+            <Show
+                when=move || !rows.with(Vec::is_empty)
+                fallback=move || view! { <EmptyQueue filter /> }
+            >
+                <QueueTable rows sort />
+            </Show>
+        </section>
+    }
+}
+
+/// Loading lines and per-source errors with a retry each.
+#[component]
+fn SourceStatuses() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <div class="source-statuses">
+            {move || {
+                app.queue
+                    .slots
+                    .get()
+                    .into_iter()
+                    .filter_map(|(kind, state)| match state {
+                        SourceState::Loading => {
+                            Some(
+                                view! {
+                                    <p class="source-loading" role="status" data-source=kind.slug()>
+                                        {format!("Loading {}…", kind.label())}
+                                    </p>
+                                }
+                                    .into_any(),
+                            )
+                        }
+                        SourceState::Failed(error) => {
+                            let retry = Callback::new(move |_| load_queue(app, Some(kind)));
+                            Some(view! { <SourceErrorView error on_retry=retry /> }.into_any())
+                        }
+                        SourceState::Ready(_) => None,
+                    })
+                    .collect_view()
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Filters(filter: RwSignal<Filter>, sources: Vec<SourceKind>) -> impl IntoView {
+    let toggle_source = move |kind: SourceKind| {
+        filter.update(|f| {
+            if let Some(i) = f.sources.iter().position(|k| *k == kind) {
+                f.sources.remove(i);
+            } else {
+                f.sources.push(kind);
+            }
+        })
+    };
+    let toggle_risk = move |level: RiskLevel| {
+        filter.update(|f| {
+            if let Some(i) = f.risks.iter().position(|l| *l == level) {
+                f.risks.remove(i);
+            } else {
+                f.risks.push(level);
+            }
+        })
+    };
+    let source_boxes = sources
+        .into_iter()
+        .map(|kind| {
+            view! {
+                <label class="chip">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || filter.with(|f| f.sources.contains(&kind))
+                        on:change=move |_| toggle_source(kind)
+                    />
+                    {kind.label()}
+                </label>
+            }
+        })
+        .collect_view();
+    let risk_boxes = [RiskLevel::Critical, RiskLevel::High, RiskLevel::Normal]
+        .into_iter()
+        .map(|level| {
+            view! {
+                <label class="chip">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || filter.with(|f| f.risks.contains(&level))
+                        on:change=move |_| toggle_risk(level)
+                    />
+                    {level.label()}
+                </label>
+            }
+        })
+        .collect_view();
+    let set_expiry = move |value: String| {
+        let within = value
+            .parse::<i64>()
+            .map(ExpiresWithin::Hours)
+            .unwrap_or(ExpiresWithin::Any);
+        filter.update(|f| f.expires_within = within);
+    };
+    view! {
+        <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+            <label class="search">
+                <span>"Search"</span>
+                <input
+                    type="search"
+                    placeholder="Name, role, ticket, justification…"
+                    prop:value=move || filter.with(|f| f.text.clone())
+                    on:input:target=move |ev| filter.update(|f| f.text = ev.target().value())
+                />
+            </label>
+            <fieldset>
+                <legend>"Source"</legend>
+                {source_boxes}
+            </fieldset>
+            <fieldset>
+                <legend>"Risk"</legend>
+                {risk_boxes}
+            </fieldset>
+            <label class="select">
+                <span>"Expires within"</span>
+                <select on:change:target=move |ev| set_expiry(ev.target().value())>
+                    <option value="any">"Any time"</option>
+                    <option value="1">"1 hour"</option>
+                    <option value="4">"4 hours"</option>
+                    <option value="12">"12 hours"</option>
+                </select>
+            </label>
+        </form>
+    }
+}
+
+#[component]
+fn QueueTable(rows: Memo<Vec<ApprovalRequest>>, sort: RwSignal<Sort>) -> impl IntoView {
+    let headers = Column::ALL
+        .into_iter()
+        .map(|column| {
+            let aria_sort = move || {
+                let s = sort.get();
+                match (s.column == column, s.ascending) {
+                    (false, _) => "none",
+                    (true, true) => "ascending",
+                    (true, false) => "descending",
+                }
+            };
+            let arrow = move || {
+                let s = sort.get();
+                match (s.column == column, s.ascending) {
+                    (false, _) => "",
+                    (true, true) => " ▲",
+                    (true, false) => " ▼",
+                }
+            };
+            view! {
+                <th scope="col" aria-sort=aria_sort>
+                    <button type="button" class="sort" on:click=move |_| sort.update(|s| *s = s.toggled(column))>
+                        {column.label()}
+                        <span aria-hidden="true">{arrow}</span>
+                    </button>
+                </th>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="queue">
+            <caption class="visually-hidden">"Requests waiting for your approval"</caption>
+            <thead>
+                <tr>{headers}</tr>
+            </thead>
+            <tbody>
+                <For each=move || rows.get() key=|r| r.key.clone() let:request>
+                    <QueueRow request />
+                </For>
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn QueueRow(request: ApprovalRequest) -> impl IntoView {
+    let app = use_app();
+    let level = app.config().risk.level(&request.role);
+    let route = request.key.route();
+    let link_label = format!(
+        "Review {} for {}",
+        request.role.name,
+        request.requester.name()
+    );
+    let action = request
+        .action
+        .is_extend_or_renew()
+        .then(|| request.action.label().to_string());
+    view! {
+        <tr data-testid="queue-row" data-source=request.key.source.slug() data-id=request.key.id.clone()>
+            <td data-label="Requestor">
+                <span class="person-name">{request.requester.name().to_string()}</span>
+                {request.requester.upn.clone().map(|u| view! { <span class="person-upn">{u}</span> })}
+            </td>
+            <td data-label="Role">
+                <A href=route attr:aria-label=link_label attr:class="row-link">
+                    {request.role.name.clone()}
+                </A>
+                {action.map(|a| view! { <span class="badge action">{a}</span> })}
+            </td>
+            <td data-label="Scope">{request.scope.name.clone()}</td>
+            <td data-label="Duration">
+                {request.duration.map(|d| d.to_string()).unwrap_or_else(|| "Not specified".into())}
+            </td>
+            <td data-label="Justification" class="justification">
+                {request.justification.clone().unwrap_or_else(|| "None given".into())}
+            </td>
+            <td data-label="Ticket">
+                {match request.ticket.clone() {
+                    Some(t) => t.number.into_any(),
+                    None => view! { <span class="missing">"No ticket"</span> }.into_any(),
+                }}
+            </td>
+            <td data-label="Requested">
+                <LocalTime at=request.created />
+            </td>
+            <td data-label="Expires">
+                <ExpiryCountdown created=request.created />
+            </td>
+            <td data-label="Source">
+                <SourceBadge source=request.key.source />
+            </td>
+            <td data-label="Risk">
+                <RiskBadge level />
+            </td>
+        </tr>
+    }
+}
+
+/// Why the queue may be empty, never a blank table.
+#[component]
+fn EmptyQueue(filter: RwSignal<Filter>) -> impl IntoView {
+    let app = use_app();
+    move || {
+        if app.queue.is_loading() && app.queue.requests().is_empty() {
+            return view! { <p class="empty" role="status">"Loading requests…"</p> }.into_any();
+        }
+        if filter.with(Filter::is_active) {
+            return view! {
+                <div class="empty" data-testid="empty-filtered">
+                    <p>"No requests match your search and filters."</p>
+                    <button type="button" class="button secondary" on:click=move |_| filter.set(Filter::default())>
+                        "Clear filters"
+                    </button>
+                </div>
+            }
+                .into_any();
+        }
+        let name = app.services().account.username.clone();
+        view! {
+            <div class="empty" data-testid="empty-queue">
+                <h2>"No requests are waiting for you"</h2>
+                <p>"If you expected some:"</p>
+                <ul>
+                    <li>
+                        {format!("You are signed in as {name}. Approvals go to the account named as approver, which is often a separate admin account.")}
+                    </li>
+                    <li>"Requests expire 24 hours after they are made; expired ones no longer appear here."</li>
+                    <li>"Another approver may have decided them already: the first decision wins."</li>
+                    <li>"Your own requests are never listed here; see My Requests."</li>
+                </ul>
+            </div>
+        }
+            .into_any()
+    }
+}

@@ -1,0 +1,276 @@
+//! Request detail (`/requests/{source}/{id}`, deep-linkable): everything about one request, the
+//! "Before approving" checklist and warnings, its timeline, and the decision with a justification.
+//! An old link to a decided, expired or canceled request shows its outcome.
+
+use crate::components::badges::{RiskBadge, SourceBadge, StatusBadge};
+use crate::components::decision::{DecisionPanel, PageNotices};
+use crate::components::source_status::SourceErrorView;
+use crate::components::time::{ExpiryCountdown, LocalTime};
+use crate::components::timeline::{outcome_sentence, Timeline};
+use crate::domain::checks::{self, BEFORE_APPROVING};
+use crate::domain::{Approval, ApprovalRequest, RequestKey, RequestStatus, SourceKind};
+use crate::sources::SourceError;
+use crate::state::{use_app, AppContext};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// A request with its approval as read when the page opened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detail {
+    pub request: ApprovalRequest,
+    /// `Err` when the approval could not be read (the page still shows the request).
+    pub approval: Result<Approval, SourceError>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum LoadError {
+    UnknownSource(String),
+    NotFound(RequestKey),
+    Source(SourceError),
+}
+
+async fn load(app: AppContext, key: Result<RequestKey, String>) -> Result<Detail, LoadError> {
+    let key = key.map_err(LoadError::UnknownSource)?;
+    let source = app
+        .source(key.source)
+        .ok_or_else(|| LoadError::UnknownSource(key.source.slug().to_string()))?;
+    let request = match app.queue.find(&key) {
+        Some(request) => request,
+        None => source
+            .find(&key.id)
+            .await
+            .map_err(LoadError::Source)?
+            .ok_or_else(|| LoadError::NotFound(key.clone()))?,
+    };
+    let approval = source.approval(&request).await;
+    Ok(Detail { request, approval })
+}
+
+#[component]
+pub fn RequestDetailPage() -> impl IntoView {
+    let app = use_app();
+    let params = use_params_map();
+    let key = Memo::new(move |_| {
+        params.with(|p| {
+            let slug = p.get("source").unwrap_or_default();
+            let id = p.get("id").unwrap_or_default();
+            SourceKind::from_slug(&slug)
+                .map(|kind| RequestKey::new(kind, id))
+                .ok_or(slug)
+        })
+    });
+    // Typed justification lives here, above everything that reloads, so no failure can lose it.
+    let justification = RwSignal::new(String::new());
+    let notices = PageNotices::new();
+    provide_context(notices);
+    let reload = RwSignal::new(0u32);
+    let detail = LocalResource::new(move || {
+        reload.track();
+        load(app, key.get())
+    });
+    view! {
+        <section class="page detail">
+            <p class="back">
+                <A href="/">"← Approve requests"</A>
+            </p>
+            {move || {
+                notices
+                    .confirmation
+                    .get()
+                    .map(|text| view! { <p class="banner success" data-testid="confirmation">{text}</p> })
+            }}
+            {move || {
+                notices
+                    .notice
+                    .get()
+                    .map(|text| view! { <p class="banner warning" data-testid="notice">{text}</p> })
+            }}
+            <Transition fallback=|| view! { <p role="status">"Loading request…"</p> }>
+                {move || {
+                    detail
+                        .get()
+                        .map(|result| match result {
+                            Ok(detail) => view! { <DetailView detail justification reload /> }.into_any(),
+                            Err(error) => view! { <LoadErrorView error reload /> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn LoadErrorView(error: LoadError, reload: RwSignal<u32>) -> impl IntoView {
+    match error {
+        LoadError::UnknownSource(slug) => view! {
+            <div class="not-found" data-testid="request-missing">
+                <h1>"Request not found"</h1>
+                <p>{format!("\"{slug}\" is not a source this app reads, or it is turned off in config.json.")}</p>
+            </div>
+        }
+        .into_any(),
+        LoadError::NotFound(key) => view! {
+            <div class="not-found" data-testid="request-missing">
+                <h1>"Request not found"</h1>
+                <p>
+                    {format!(
+                        "{} has no request with id \"{}\" that you can see. It may have been removed after PIM's 30-day retention, or the link may be incomplete.",
+                        key.source.label(),
+                        key.id,
+                    )}
+                </p>
+                <p>
+                    <A href="/">"Go to the requests waiting for you"</A>
+                </p>
+            </div>
+        }
+        .into_any(),
+        LoadError::Source(error) => {
+            let retry = Callback::new(move |_| reload.update(|n| *n += 1));
+            view! {
+                <h1>"Request"</h1>
+                <SourceErrorView error on_retry=retry />
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn DetailView(
+    detail: Detail,
+    justification: RwSignal<String>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let app = use_app();
+    let config = app.config();
+    let request = detail.request.clone();
+    let level = config.risk.level(&request.role);
+    let warnings = checks::warnings(&request, &config.risk, &config.max_duration);
+    let title = format!("{} for {}", request.role.name, request.requester.name());
+    // A memo, so the once-a-second clock only re-renders when the status really changes.
+    let status = {
+        let request = request.clone();
+        Memo::new(move |_| request.effective_status(app.clock.now.get()))
+    };
+    let settled = {
+        let request = detail.request.clone();
+        let approval = detail.approval.clone().ok();
+        move || {
+            (status.get() != RequestStatus::Pending).then(|| {
+                outcome_sentence(&request, approval.as_ref(), app.clock.now.get_untracked())
+            })
+        }
+    };
+    let stage_name = detail
+        .approval
+        .as_ref()
+        .ok()
+        .and_then(|a| a.stages.iter().find_map(|s| s.name.clone()));
+    view! {
+        <article data-testid="request-detail" data-source=request.key.source.slug() data-id=request.key.id.clone()>
+            <header class="detail-head">
+                <h1>{title}</h1>
+                <div class="badges">
+                    {move || view! { <StatusBadge status=status.get() /> }}
+                    <RiskBadge level />
+                    <SourceBadge source=detail.request.key.source />
+                </div>
+            </header>
+            {move || settled().map(|text| view! { <p class="outcome" data-testid="outcome">{text}</p> })}
+            <div class="detail-grid">
+                <div class="detail-main">
+                    <Facts request=detail.request.clone() stage_name />
+                    <section aria-labelledby="justification-title" class="card">
+                        <h2 id="justification-title">"Requester's justification"</h2>
+                        <p class="quoted" data-testid="requester-justification">
+                            {detail.request.justification.clone().unwrap_or_else(|| "None given.".into())}
+                        </p>
+                    </section>
+                    <Timeline request=detail.request.clone() approval=detail.approval.clone() />
+                </div>
+                <aside class="detail-side">
+                    {(!warnings.is_empty())
+                        .then(|| {
+                            view! {
+                                <section class="card warnings" aria-labelledby="warnings-title" data-testid="warnings">
+                                    <h2 id="warnings-title">"Look twice"</h2>
+                                    <ul>
+                                        {warnings
+                                            .iter()
+                                            .map(|w| view! { <li>{w.message()}</li> })
+                                            .collect_view()}
+                                    </ul>
+                                </section>
+                            }
+                        })}
+                    <section class="card checklist" aria-labelledby="checklist-title">
+                        <h2 id="checklist-title">"Before approving"</h2>
+                        <ul>{BEFORE_APPROVING.iter().map(|item| view! { <li>{*item}</li> }).collect_view()}</ul>
+                    </section>
+                    {move || {
+                        (status.get() == RequestStatus::Pending)
+                            .then(|| {
+                                view! { <DecisionPanel detail=detail.clone() justification reload /> }
+                            })
+                    }}
+                </aside>
+            </div>
+        </article>
+    }
+}
+
+#[component]
+fn Facts(request: ApprovalRequest, stage_name: Option<String>) -> impl IntoView {
+    let ticket = request.ticket.clone().map(|t| match t.system {
+        Some(system) => format!("{} ({system})", t.number),
+        None => t.number,
+    });
+    let is_pending = request.is_pending();
+    view! {
+        <dl class="facts card">
+            <dt>"Requestor"</dt>
+            <dd>
+                <span class="person-name">{request.requester.name().to_string()}</span>
+                {request.requester.upn.clone().map(|u| view! { <span class="person-upn">{u}</span> })}
+            </dd>
+            <dt>"Role"</dt>
+            <dd>{request.role.name.clone()}</dd>
+            <dt>"Scope"</dt>
+            <dd>{request.scope.name.clone()}</dd>
+            <dt>"Request type"</dt>
+            <dd>{request.action.label().to_string()}</dd>
+            <dt>"Duration"</dt>
+            <dd>{request.duration.map(|d| d.to_string()).unwrap_or_else(|| "Not specified".into())}</dd>
+            <dt>"Starts"</dt>
+            <dd>
+                {match request.start {
+                    Some(at) => view! { <LocalTime at /> }.into_any(),
+                    None => "When approved".into_any(),
+                }}
+            </dd>
+            <dt>"Requested"</dt>
+            <dd>
+                <LocalTime at=request.created />
+            </dd>
+            {is_pending
+                .then(|| {
+                    view! {
+                        <dt>"Expires in"</dt>
+                        <dd>
+                            <ExpiryCountdown created=request.created />
+                        </dd>
+                    }
+                })}
+            <dt>"Ticket"</dt>
+            <dd>{ticket.unwrap_or_else(|| "None".into())}</dd>
+            <dt>"Approval stage"</dt>
+            <dd>{stage_name.unwrap_or_else(|| "Approval".into())}</dd>
+            <dt>"Source"</dt>
+            <dd>{request.key.source.label()}</dd>
+            <dt>"Request id"</dt>
+            <dd class="mono">{request.key.id.clone()}</dd>
+        </dl>
+    }
+}
