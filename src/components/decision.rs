@@ -3,7 +3,7 @@
 //! service confirmed it (a dropped connection is followed by a read to find out what happened).
 
 use crate::domain::checks::{blocker, Blocker};
-use crate::domain::{Approval, Decision, SourceKind};
+use crate::domain::{Approval, ApprovalRequest, Decision, Person, RequestStatus, Review, SourceKind};
 use crate::pages::request_detail::Detail;
 use crate::sources::{ErrorKind, RequestSource, SourceError};
 use crate::state::{load_queue, use_app, AppContext};
@@ -15,6 +15,9 @@ use std::rc::Rc;
 pub struct PageNotices {
     pub confirmation: RwSignal<Option<String>>,
     pub notice: RwSignal<Option<String>>,
+    /// The request as the service confirmed it after our decision, for services that cannot show a
+    /// decided request again (MIM PAM lists only pending ones).
+    pub confirmed: RwSignal<Option<ApprovalRequest>>,
 }
 
 impl PageNotices {
@@ -22,6 +25,7 @@ impl PageNotices {
         PageNotices {
             confirmation: RwSignal::new(None),
             notice: RwSignal::new(None),
+            confirmed: RwSignal::new(None),
         }
     }
 }
@@ -277,7 +281,7 @@ impl DecisionContext {
             .await
         {
             Ok(()) => {
-                self.confirmed(decision);
+                self.confirmed(decision, justification);
                 Ok(())
             }
             Err(e) if matches!(e.kind, ErrorKind::AlreadyDecided | ErrorKind::Expired) => {
@@ -293,7 +297,7 @@ impl DecisionContext {
                             .settling_review()
                             .is_some_and(|r| r.by.is(&me) && r.decision == decision) =>
                     {
-                        self.confirmed(decision);
+                        self.confirmed(decision, justification);
                         Ok(())
                     }
                     Ok(now) if now.settling_review().is_some() => {
@@ -307,7 +311,25 @@ impl DecisionContext {
         }
     }
 
-    fn confirmed(&self, decision: Decision) {
+    fn confirmed(&self, decision: Decision, justification: &str) {
+        let account = self.app.services().account;
+        let mut decided = self.detail.request.clone();
+        decided.status = match decision {
+            Decision::Approve => RequestStatus::Approved,
+            Decision::Deny => RequestStatus::Denied,
+        };
+        decided.review = Some(Review {
+            decision,
+            by: Person {
+                id: Some(account.object_id),
+                display_name: Some(account.name),
+                upn: Some(account.username),
+            },
+            at: Some(chrono::Utc::now()),
+            justification: (!justification.is_empty()).then(|| justification.to_string()),
+        });
+        decided.completed = decided.review.as_ref().and_then(|r| r.at);
+        self.notices.confirmed.set(Some(decided));
         let message = format!(
             "{}: {}. The service confirmed your decision.",
             decision.past_tense(),

@@ -213,6 +213,7 @@ fn QueueTable(rows: Memo<Vec<ApprovalRequest>>, sort: RwSignal<Sort>) -> impl In
         })
         .collect_view();
     view! {
+        <div class="table-wrap">
         <table class="queue">
             <caption class="visually-hidden">"Requests waiting for your approval"</caption>
             <thead>
@@ -224,6 +225,7 @@ fn QueueTable(rows: Memo<Vec<ApprovalRequest>>, sort: RwSignal<Sort>) -> impl In
                 </For>
             </tbody>
         </table>
+        </div>
     }
 }
 
@@ -257,8 +259,8 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
             <td data-label="Duration">
                 {request.duration.map(|d| d.to_string()).unwrap_or_else(|| "Not specified".into())}
             </td>
-            <td data-label="Justification" class="justification">
-                {request.justification.clone().unwrap_or_else(|| "None given".into())}
+            <td data-label="Justification">
+                <span class="clamp">{request.justification.clone().unwrap_or_else(|| "None given".into())}</span>
             </td>
             <td data-label="Ticket">
                 {match request.ticket.clone() {

@@ -30,18 +30,27 @@ enum LoadError {
     Source(SourceError),
 }
 
-async fn load(app: AppContext, key: Result<RequestKey, String>) -> Result<Detail, LoadError> {
+/// Reads the request (from the queue when it is there) and its approval. `confirmed` is what the
+/// service confirmed of our own decision, used when the service cannot show a decided request again.
+async fn load(
+    app: AppContext,
+    key: Result<RequestKey, String>,
+    confirmed: Option<ApprovalRequest>,
+) -> Result<Detail, LoadError> {
     let key = key.map_err(LoadError::UnknownSource)?;
     let source = app
         .source(key.source)
         .ok_or_else(|| LoadError::UnknownSource(key.source.slug().to_string()))?;
+    let confirmed = confirmed.filter(|r| r.key == key);
     let request = match app.queue.find(&key) {
         Some(request) => request,
-        None => source
-            .find(&key.id)
-            .await
-            .map_err(LoadError::Source)?
-            .ok_or_else(|| LoadError::NotFound(key.clone()))?,
+        None => match (source.find(&key.id).await.map_err(LoadError::Source)?, confirmed) {
+            // Right after our own decision a service may still list the request as pending.
+            (Some(found), Some(ours)) if found.is_pending() => ours,
+            (Some(found), _) => found,
+            (None, Some(ours)) => ours,
+            (None, None) => return Err(LoadError::NotFound(key)),
+        },
     };
     let approval = source.approval(&request).await;
     Ok(Detail { request, approval })
@@ -67,7 +76,7 @@ pub fn RequestDetailPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let detail = LocalResource::new(move || {
         reload.track();
-        load(app, key.get())
+        load(app, key.get(), notices.confirmed.get_untracked())
     });
     view! {
         <section class="page detail">
