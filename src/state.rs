@@ -5,7 +5,7 @@
 use crate::auth::session::OAuthSession;
 use crate::auth::Account;
 use crate::config::AppConfig;
-use crate::domain::{ApprovalRequest, RequestKey, SourceKind};
+use crate::domain::{ApprovalRequest, RequestKey, RequestStatus, SourceKind};
 use crate::sources::{RequestSource, SourceError};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -34,6 +34,8 @@ pub struct AppContext {
     pub queue: QueueStore,
     pub clock: Clock,
     pub announcer: Announcer,
+    /// Bumped after every confirmed decision or cancel, so history views read again.
+    pub changes: RwSignal<u32>,
 }
 
 impl AppContext {
@@ -44,6 +46,7 @@ impl AppContext {
             queue: QueueStore::new(&kinds),
             clock: Clock::start(),
             announcer: Announcer::default(),
+            changes: RwSignal::new(0),
         }
     }
 
@@ -146,6 +149,39 @@ impl QueueStore {
     }
 }
 
+/// One source's answer to a history-style read.
+pub type PerSource<T> = Vec<(SourceKind, Result<Vec<T>, SourceError>)>;
+
+/// Calls `read` on every source at once and collects each answer, failures included.
+pub async fn gather<T, F, Fut>(app: AppContext, read: F) -> PerSource<T>
+where
+    F: Fn(Rc<dyn RequestSource>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, SourceError>>,
+{
+    let sources = app.sources();
+    let kinds: Vec<SourceKind> = sources.iter().map(|s| s.kind()).collect();
+    let answers = futures::future::join_all(sources.into_iter().map(read)).await;
+    kinds.into_iter().zip(answers).collect()
+}
+
+/// The successful parts of a [`gather`], flattened.
+pub fn successes<T: Clone>(answers: &PerSource<T>) -> Vec<T> {
+    answers
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .flatten()
+        .cloned()
+        .collect()
+}
+
+/// The failures of a [`gather`].
+pub fn failures<T>(answers: &PerSource<T>) -> Vec<SourceError> {
+    answers
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().err().cloned())
+        .collect()
+}
+
 /// Loads every source's pending requests in parallel; each source updates its slot as soon as it
 /// answers, so a slow or failing source never holds the others back.
 pub fn load_queue(app: AppContext, only: Option<SourceKind>) {
@@ -159,11 +195,15 @@ pub fn load_queue(app: AppContext, only: Option<SourceKind>) {
         let me = me.clone();
         leptos::task::spawn_local(async move {
             let state = match source.pending().await {
-                Ok(list) => SourceState::Ready(
-                    list.into_iter()
-                        .filter(|r| r.is_pending() && !r.requested_by(&me))
-                        .collect(),
-                ),
+                Ok(list) => {
+                    let now = Utc::now();
+                    SourceState::Ready(
+                        list.into_iter()
+                            .filter(|r| r.effective_status(now) == RequestStatus::Pending)
+                            .filter(|r| !r.requested_by(&me))
+                            .collect(),
+                    )
+                }
                 Err(e) => SourceState::Failed(e),
             };
             app.queue.set(kind, state);

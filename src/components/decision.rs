@@ -3,7 +3,9 @@
 //! service confirmed it (a dropped connection is followed by a read to find out what happened).
 
 use crate::domain::checks::{blocker, Blocker};
-use crate::domain::{Approval, ApprovalRequest, Decision, Person, RequestStatus, Review, SourceKind};
+use crate::domain::{
+    Approval, ApprovalRequest, Decision, Person, RequestStatus, Review, SourceKind,
+};
 use crate::pages::request_detail::Detail;
 use crate::sources::{ErrorKind, RequestSource, SourceError};
 use crate::state::{load_queue, use_app, AppContext};
@@ -330,6 +332,7 @@ impl DecisionContext {
         });
         decided.completed = decided.review.as_ref().and_then(|r| r.at);
         self.notices.confirmed.set(Some(decided));
+        self.app.changes.update(|n| *n += 1);
         let message = format!(
             "{}: {}. The service confirmed your decision.",
             decision.past_tense(),
@@ -350,6 +353,7 @@ impl DecisionContext {
         self.app.announcer.say(text);
         self.notices.notice.set(Some(text.to_string()));
         self.app.queue.remove(&self.detail.request.key);
+        self.app.changes.update(|n| *n += 1);
         load_queue(self.app, Some(self.detail.request.key.source));
         self.reload.update(|n| *n += 1);
     }

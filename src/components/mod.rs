@@ -2,8 +2,10 @@
 //! justifications and tickets from other people stay data.
 
 pub mod badges;
+pub mod confirm_dialog;
 pub mod decision;
 pub mod header;
+pub mod request_list;
 pub mod source_status;
 pub mod time;
 pub mod timeline;

@@ -170,6 +170,48 @@ pub fn decisions_by(requests: &[ApprovalRequest], me: &str, range: &DateRange) -
     rows
 }
 
+/// The CSV export of "Requests I Approved": header and one row per decision (times in UTC, ISO 8601).
+pub const CSV_HEADER: [&str; 11] = [
+    "Decided at (UTC)",
+    "Decision",
+    "Requestor",
+    "Requestor UPN",
+    "Role",
+    "Scope",
+    "Duration",
+    "My justification",
+    "Outcome",
+    "Source",
+    "Request id",
+];
+
+pub fn csv_rows(rows: &[MyDecision]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| {
+            let r = &row.request;
+            vec![
+                row.at
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default(),
+                row.decision.past_tense().to_string(),
+                r.requester.name().to_string(),
+                r.requester.upn.clone().unwrap_or_default(),
+                r.role.name.clone(),
+                r.scope.name.clone(),
+                r.duration.map(|d| d.to_string()).unwrap_or_default(),
+                row.justification.clone().unwrap_or_default(),
+                row.outcome().to_string(),
+                r.key.source.label().to_string(),
+                r.key.id.clone(),
+            ]
+        })
+        .collect()
+}
+
+pub fn csv_export(rows: &[MyDecision]) -> String {
+    super::csv::document(&CSV_HEADER, &csv_rows(rows))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +328,11 @@ mod tests {
         assert_eq!(ids, ["d2", "a1"]);
         assert_eq!(rows[0].decision, Decision::Deny);
         assert!(DateRange::last_days(31, now()).exceeds_retention(now()));
+        let csv = csv_export(&rows);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert!(lines[0].starts_with("Decided at (UTC),Decision,Requestor"));
+        assert!(lines[1].contains(",Denied,"), "{}", lines[1]);
+        assert_eq!(lines.len(), 4, "header, two rows, trailing empty");
         assert!(!DateRange::last_days(30, now()).exceeds_retention(now()));
     }
 }

@@ -2,11 +2,14 @@
 //! source config turns on, with sorting, search, filters, live countdowns and per-source errors.
 
 use crate::components::badges::{RiskBadge, SourceBadge};
+use crate::components::request_list::{ListMode, RequestList};
 use crate::components::source_status::SourceErrorView;
 use crate::components::time::{ExpiryCountdown, LocalTime};
+use crate::domain::history::{self, Bucket, DateRange};
 use crate::domain::queue::{self, Column, ExpiresWithin, Filter, Sort};
 use crate::domain::{ApprovalRequest, RiskLevel, SourceKind};
-use crate::state::{load_queue, use_app, SourceState};
+use crate::state::{failures, gather, load_queue, successes, use_app, SourceState};
+use chrono::Utc;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -27,6 +30,8 @@ pub fn ApprovePage() -> impl IntoView {
         )
     });
     let total = move || app.queue.requests().len();
+    let bucket = RwSignal::new(Bucket::Pending);
+    let enabled_sources = config.sources.clone();
     view! {
         <section class="page" aria-labelledby="approve-title">
             <div class="page-head">
@@ -35,8 +40,10 @@ pub fn ApprovePage() -> impl IntoView {
                     "Refresh"
                 </button>
             </div>
+            <Overview bucket />
             <SourceStatuses />
-            <Filters filter sources=config.sources.clone() />
+            <Show when=move || bucket.get() == Bucket::Pending fallback=move || view! { <BucketList bucket /> }>
+            <Filters filter sources=enabled_sources.clone() />
             <p class="result-count" data-testid="result-count" aria-live="polite">
                 {move || {
                     let shown = rows.with(Vec::len);
@@ -54,7 +61,115 @@ pub fn ApprovePage() -> impl IntoView {
             >
                 <QueueTable rows sort />
             </Show>
+            </Show>
         </section>
+    }
+}
+
+/// The requests the approver can see from the last 7 days, pending ones first (the queue is fresher).
+fn seen_requests(
+    app: crate::state::AppContext,
+    answers: &crate::state::PerSource<crate::domain::ApprovalRequest>,
+) -> Vec<crate::domain::ApprovalRequest> {
+    let mut all = app.queue.requests();
+    all.extend(successes(answers));
+    history::unique_by_key(&all)
+}
+
+/// The seed's request overview: Pending, Approved (7 days), Denied (7 days), Expired; each a button
+/// that shows those requests.
+#[component]
+fn Overview(bucket: RwSignal<Bucket>) -> impl IntoView {
+    let app = use_app();
+    let answers = LocalResource::new(move || {
+        app.changes.track();
+        let range = DateRange::last_days(history::OVERVIEW_WINDOW.num_days(), Utc::now());
+        gather(
+            app,
+            move |source| async move { source.history(&range).await },
+        )
+    });
+    provide_context(answers);
+    let counts = move || {
+        let answers = answers.get().unwrap_or_default();
+        history::overview(&seen_requests(app, &answers), app.clock.now.get_untracked())
+    };
+    let unreadable = move || {
+        let answers = answers.get().unwrap_or_default();
+        let names: Vec<&str> = failures(&answers)
+            .iter()
+            .map(|e| e.source.label())
+            .collect();
+        (!names.is_empty()).then(|| {
+            view! {
+                <p class="help" data-testid="overview-partial">
+                    {format!("Counts leave out the history of {}, which could not be read.", names.join(", "))}
+                </p>
+            }
+        })
+    };
+    view! {
+        <section class="overview" aria-label="Request overview">
+            <div class="tiles">
+                {move || {
+                    counts()
+                        .into_iter()
+                        .map(|(b, count)| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class=format!("tile tile-{}", b.slug())
+                                    data-testid=format!("tile-{}", b.slug())
+                                    aria-pressed=move || (bucket.get() == b).to_string()
+                                    on:click=move |_| bucket.set(b)
+                                >
+                                    <span class="tile-count">{count}</span>
+                                    <span class="tile-label">{b.label()}</span>
+                                </button>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+            {unreadable}
+        </section>
+    }
+}
+
+/// The requests of one overview bucket other than Pending.
+#[component]
+fn BucketList(bucket: RwSignal<Bucket>) -> impl IntoView {
+    let app = use_app();
+    let answers =
+        expect_context::<LocalResource<crate::state::PerSource<crate::domain::ApprovalRequest>>>();
+    let rows = move || {
+        let answers = answers.get().unwrap_or_default();
+        let now = app.clock.now.get_untracked();
+        let mut rows: Vec<_> = seen_requests(app, &answers)
+            .into_iter()
+            .filter(|r| history::in_bucket(r, bucket.get(), now))
+            .collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(history::settled_at(r)));
+        rows
+    };
+    view! {
+        <div class="bucket" data-testid="bucket-list">
+            <div class="page-head">
+                <h2>{move || bucket.get().label()}</h2>
+                <button type="button" class="button secondary" on:click=move |_| bucket.set(Bucket::Pending)>
+                    "Back to pending requests"
+                </button>
+            </div>
+            {move || {
+                let rows = rows();
+                if rows.is_empty() {
+                    view! { <p class="empty">"No requests in this group."</p> }.into_any()
+                } else {
+                    view! { <RequestList rows mode=ListMode::Approver caption=bucket.get_untracked().label().to_string() /> }
+                        .into_any()
+                }
+            }}
+        </div>
     }
 }
 

@@ -1,8 +1,108 @@
-//! My Requests (`/my-requests`).
+//! My Requests (`/my-requests`): the signed-in user's own requests from every source, with status in
+//! the seed's words, when the access ran, and Cancel on pending requests after a confirmation.
 
+use crate::components::confirm_dialog::ConfirmDialog;
+use crate::components::request_list::{ListMode, RequestList};
+use crate::components::source_status::SourceErrorView;
+use crate::domain::ApprovalRequest;
+use crate::sources::SourceError;
+use crate::state::{failures, gather, successes, use_app};
 use leptos::prelude::*;
 
 #[component]
 pub fn MyRequestsPage() -> impl IntoView {
-    view! { <section class="page"><h1>"My Requests"</h1></section> }
+    let app = use_app();
+    let reload = RwSignal::new(0u32);
+    let answers = LocalResource::new(move || {
+        reload.track();
+        app.changes.track();
+        gather(app, |source| async move { source.my_requests().await })
+    });
+    let to_cancel = RwSignal::new(None::<ApprovalRequest>);
+    let question = RwSignal::new(None::<String>);
+    let cancel_error = RwSignal::new(None::<SourceError>);
+    let ask = Callback::new(move |request: ApprovalRequest| {
+        question.set(Some(format!(
+            "Cancel your pending request for {} ({})? Approvers will no longer see it.",
+            request.role.name, request.scope.name
+        )));
+        cancel_error.set(None);
+        to_cancel.set(Some(request));
+    });
+    let confirm = Callback::new(move |_| {
+        let Some(request) = to_cancel.get_untracked() else {
+            return;
+        };
+        let Some(source) = app.source(request.key.source) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match source.cancel(&request).await {
+                Ok(()) => {
+                    app.announcer
+                        .say(format!("Canceled your request for {}.", request.role.name));
+                    app.changes.update(|n| *n += 1);
+                }
+                Err(e) => {
+                    app.announcer.say(e.what_happened());
+                    cancel_error.set(Some(e));
+                }
+            }
+        });
+    });
+    view! {
+        <section class="page" aria-labelledby="mine-title">
+            <div class="page-head">
+                <h1 id="mine-title">"My Requests"</h1>
+                <button type="button" class="button secondary" on:click=move |_| reload.update(|n| *n += 1)>
+                    "Refresh"
+                </button>
+            </div>
+            <p class="help">"Your own activation requests from every source, newest first. Microsoft keeps request history for 30 days."</p>
+            {move || cancel_error.get().map(|error| view! { <SourceErrorView error /> })}
+            <Transition fallback=|| view! { <p role="status">"Loading your requests…"</p> }>
+                {move || {
+                    answers
+                        .get()
+                        .map(|answers| {
+                            let mut rows = successes(&answers);
+                            rows.sort_by(|a, b| b.created.cmp(&a.created));
+                            let retry = Callback::new(move |_| reload.update(|n| *n += 1));
+                            let errors = failures(&answers)
+                                .into_iter()
+                                .map(|error| view! { <SourceErrorView error on_retry=retry /> })
+                                .collect_view();
+                            let list = if rows.is_empty() {
+                                view! {
+                                    <p class="empty" data-testid="empty-mine">
+                                        "You have no requests in the last 30 days."
+                                    </p>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <RequestList
+                                        rows
+                                        mode=ListMode::Mine
+                                        caption="Your requests".to_string()
+                                        on_cancel=ask
+                                    />
+                                }
+                                    .into_any()
+                            };
+                            view! {
+                                {errors}
+                                {list}
+                            }
+                        })
+                }}
+            </Transition>
+            <ConfirmDialog
+                open=question
+                title="Cancel this request?".to_string()
+                confirm_label="Cancel request".to_string()
+                on_confirm=confirm
+            />
+        </section>
+    }
 }

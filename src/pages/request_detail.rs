@@ -44,7 +44,10 @@ async fn load(
     let confirmed = confirmed.filter(|r| r.key == key);
     let request = match app.queue.find(&key) {
         Some(request) => request,
-        None => match (source.find(&key.id).await.map_err(LoadError::Source)?, confirmed) {
+        None => match (
+            source.find(&key.id).await.map_err(LoadError::Source)?,
+            confirmed,
+        ) {
             // Right after our own decision a service may still list the request as pending.
             (Some(found), Some(ours)) if found.is_pending() => ours,
             (Some(found), _) => found,

@@ -5,6 +5,7 @@
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -391,4 +392,131 @@ pub fn calls<'a>(log: &'a [Value], method: &str, needle: &str) -> Vec<&'a Value>
     log.iter()
         .filter(|e| e["method"] == method && e["path"].as_str().unwrap_or("").contains(needle))
         .collect()
+}
+
+// --- the demo tenant as the emulator reports it ---
+
+pub fn slug(source: &str) -> &'static str {
+    match source {
+        "entraRoles" => "entra-roles",
+        "groups" => "groups",
+        "azureResources" => "azure-resources",
+        "mimPam" => "mim-pam",
+        "portalApi" => "portal",
+        other => panic!("unknown source {other}"),
+    }
+}
+
+pub fn is_pending_for(request: &Value, user: &str) -> bool {
+    request["state"] == "pending"
+        && request["principal"] != user
+        && request["approvers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == user)
+}
+
+/// The requests the emulator says are waiting for `user`, as (source slug, id).
+pub async fn expected_queue(world: &World, user: &str) -> BTreeSet<(String, String)> {
+    let state = world.state().await;
+    state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| is_pending_for(r, user))
+        .map(|r| {
+            (
+                slug(r["source"].as_str().unwrap()).to_string(),
+                r["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub async fn shown_queue(world: &World) -> BTreeSet<(String, String)> {
+    let rows = world
+        .eval(
+            "return [...document.querySelectorAll('[data-testid=queue-row]')]
+               .map(r => [r.dataset.source, r.dataset.id]);",
+        )
+        .await;
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| {
+            (
+                pair[0].as_str().unwrap().to_string(),
+                pair[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn route(request: &Value) -> String {
+    format!(
+        "/requests/{}/{}",
+        slug(request["source"].as_str().unwrap()),
+        request["id"].as_str().unwrap()
+    )
+}
+
+// --- flows several tests share ---
+
+pub async fn wait_until_loaded(world: &World) {
+    world.wait_for("[data-testid=queue-row]").await;
+    world
+        .wait_for_count(".source-loading", |n| n == 0, "all sources loaded")
+        .await;
+}
+
+/// A decidable request (activation, not expiring in the next minutes) of `source` for Adele.
+pub async fn pick(world: &World, source: &str, skip: usize) -> Value {
+    let state = world.state().await;
+    state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["source"] == source && is_pending_for(r, ADELE_ID) && r["action"] == "SelfActivate"
+        })
+        .nth(skip)
+        .cloned()
+        .unwrap_or_else(|| panic!("the demo has a decidable {source} request"))
+}
+
+pub fn is_write(entry: &Value) -> bool {
+    matches!(
+        entry["method"].as_str(),
+        Some("PATCH" | "PUT" | "POST" | "DELETE")
+    ) && !entry["path"].as_str().unwrap_or("").contains("/oauth2/")
+        && !entry["path"].as_str().unwrap_or("").ends_with("$batch")
+}
+
+pub async fn decide(world: &World, request: &Value, decision: &str, justification: &str) {
+    world.goto(&route(request)).await;
+    world.wait_for("[data-testid=decision-panel]").await;
+    if request["source"] != "mimPam" {
+        world
+            .type_into("#approver-justification", justification)
+            .await;
+    } else {
+        world.wait_for("[data-testid=no-justification-note]").await;
+    }
+    world.clear_log().await;
+    let button = if decision == "Approve" {
+        "[data-testid=approve]"
+    } else {
+        "[data-testid=deny]"
+    };
+    world.click(button).await;
+    let past = if decision == "Approve" {
+        "Approved"
+    } else {
+        "Denied"
+    };
+    world
+        .wait_for_text("[data-testid=confirmation]", past)
+        .await;
+    world.wait_for_text("[data-testid=outcome]", past).await;
 }

@@ -7,73 +7,12 @@ use e2e::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-fn slug(source: &str) -> &'static str {
-    match source {
-        "entraRoles" => "entra-roles",
-        "groups" => "groups",
-        "azureResources" => "azure-resources",
-        "mimPam" => "mim-pam",
-        "portalApi" => "portal",
-        other => panic!("unknown source {other}"),
-    }
-}
-
-fn is_pending_for(request: &Value, user: &str) -> bool {
-    request["state"] == "pending"
-        && request["principal"] != user
-        && request["approvers"].as_array().unwrap().iter().any(|a| a == user)
-}
-
-/// The requests the emulator says are waiting for `user`, as (source slug, id).
-async fn expected_queue(world: &World, user: &str) -> BTreeSet<(String, String)> {
-    let state = world.state().await;
-    state["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| is_pending_for(r, user))
-        .map(|r| (slug(r["source"].as_str().unwrap()).to_string(), r["id"].as_str().unwrap().to_string()))
-        .collect()
-}
-
-async fn shown_queue(world: &World) -> BTreeSet<(String, String)> {
-    let rows = world
-        .eval(
-            "return [...document.querySelectorAll('[data-testid=queue-row]')]
-               .map(r => [r.dataset.source, r.dataset.id]);",
-        )
-        .await;
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .map(|pair| (pair[0].as_str().unwrap().to_string(), pair[1].as_str().unwrap().to_string()))
-        .collect()
-}
-
-async fn wait_until_loaded(world: &World) {
-    world.wait_for("[data-testid=queue-row]").await;
-    world.wait_for_count(".source-loading", |n| n == 0, "all sources loaded").await;
-}
-
-/// A decidable request (activation, not expiring in the next minutes) of `source` for Adele.
-async fn pick(world: &World, source: &str, skip: usize) -> Value {
-    let state = world.state().await;
-    state["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["source"] == source && is_pending_for(r, ADELE_ID) && r["action"] == "SelfActivate")
-        .nth(skip)
-        .cloned()
-        .unwrap_or_else(|| panic!("the demo has a decidable {source} request"))
-}
-
-fn route(request: &Value) -> String {
-    format!("/requests/{}/{}", slug(request["source"].as_str().unwrap()), request["id"].as_str().unwrap())
-}
-
 /// The URL the decision must go to, and the body it must carry.
-fn expected_write(request: &Value, decision: &str, justification: &str) -> (String, String, Option<Value>) {
+fn expected_write(
+    request: &Value,
+    decision: &str,
+    justification: &str,
+) -> (String, String, Option<Value>) {
     let id = request["id"].as_str().unwrap();
     let ids = &request["ids"];
     let step = ids["stepId"].as_str().unwrap_or_default();
@@ -115,28 +54,6 @@ fn expected_write(request: &Value, decision: &str, justification: &str) -> (Stri
     }
 }
 
-fn is_write(entry: &Value) -> bool {
-    matches!(entry["method"].as_str(), Some("PATCH" | "PUT" | "POST" | "DELETE"))
-        && !entry["path"].as_str().unwrap_or("").contains("/oauth2/")
-        && !entry["path"].as_str().unwrap_or("").ends_with("$batch")
-}
-
-async fn decide(world: &World, request: &Value, decision: &str, justification: &str) {
-    world.goto(&route(request)).await;
-    world.wait_for("[data-testid=decision-panel]").await;
-    if request["source"] != "mimPam" {
-        world.type_into("#approver-justification", justification).await;
-    } else {
-        world.wait_for("[data-testid=no-justification-note]").await;
-    }
-    world.clear_log().await;
-    let button = if decision == "Approve" { "[data-testid=approve]" } else { "[data-testid=deny]" };
-    world.click(button).await;
-    let past = if decision == "Approve" { "Approved" } else { "Denied" };
-    world.wait_for_text("[data-testid=confirmation]", past).await;
-    world.wait_for_text("[data-testid=outcome]", past).await;
-}
-
 async fn assert_one_write(world: &World, request: &Value, decision: &str, justification: &str) {
     let (method, path, body) = expected_write(request, decision, justification);
     let log = world.log().await;
@@ -147,10 +64,15 @@ async fn assert_one_write(world: &World, request: &Value, decision: &str, justif
     assert_eq!(write["path"], path.as_str());
     match body {
         Some(expected) => {
-            let sent: Value = serde_json::from_str(write["body"].as_str().unwrap()).expect("a JSON body");
+            let sent: Value =
+                serde_json::from_str(write["body"].as_str().unwrap()).expect("a JSON body");
             assert_eq!(sent, expected);
         }
-        None => assert_eq!(write["body"].as_str().unwrap_or(""), "", "MIM PAM takes no body"),
+        None => assert_eq!(
+            write["body"].as_str().unwrap_or(""),
+            "",
+            "MIM PAM takes no body"
+        ),
     }
     // The token sent to each service was for that service only.
     for entry in log.iter().filter(|e| e["method"] != "OPTIONS") {
@@ -170,11 +92,26 @@ async fn approve_and_deny(source: &str) {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
     wait_until_loaded(&world).await;
-    assert_eq!(shown_queue(&world).await, expected_queue(&world, ADELE_ID).await);
+    assert_eq!(
+        shown_queue(&world).await,
+        expected_queue(&world, ADELE_ID).await
+    );
 
     let first = pick(&world, source, 0).await;
-    decide(&world, &first, "Approve", "Ticket verified with the change board").await;
-    assert_one_write(&world, &first, "Approve", "Ticket verified with the change board").await;
+    decide(
+        &world,
+        &first,
+        "Approve",
+        "Ticket verified with the change board",
+    )
+    .await;
+    assert_one_write(
+        &world,
+        &first,
+        "Approve",
+        "Ticket verified with the change board",
+    )
+    .await;
 
     let second = pick(&world, source, 0).await;
     assert_ne!(first["id"], second["id"]);
@@ -182,7 +119,15 @@ async fn approve_and_deny(source: &str) {
     assert_one_write(&world, &second, "Deny", "Duration too long for this task").await;
 
     let state = world.state().await;
-    let find = |id: &Value| state["requests"].as_array().unwrap().iter().find(|r| &r["id"] == id).cloned().unwrap();
+    let find = |id: &Value| {
+        state["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| &r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
     assert_eq!(find(&first["id"])["state"], "approved");
     assert_eq!(find(&second["id"])["state"], "denied");
 
@@ -226,7 +171,9 @@ async fn portal_api_approve_and_deny() {
 async fn own_extend_and_expired_requests_cannot_be_decided() {
     let world = World::start().await;
     world.sign_in_as(MEGAN).await;
-    world.wait_for_count(".source-loading", |n| n == 0, "all sources loaded").await;
+    world
+        .wait_for_count(".source-loading", |n| n == 0, "all sources loaded")
+        .await;
     let state = world.state().await;
     let requests = state["requests"].as_array().unwrap().clone();
     // Megan's own pending requests are not in her queue, and their page says why there are no buttons.
@@ -234,11 +181,22 @@ async fn own_extend_and_expired_requests_cannot_be_decided() {
         .iter()
         .find(|r| r["principal"] == MEGAN_ID && r["state"] == "pending" && r["source"] != "mimPam")
         .expect("Megan has a pending request");
-    assert!(!shown_queue(&world).await.contains(&(slug(own["source"].as_str().unwrap()).into(), own["id"].as_str().unwrap().into())));
-    assert_eq!(shown_queue(&world).await, expected_queue(&world, MEGAN_ID).await);
+    assert!(!shown_queue(&world).await.contains(&(
+        slug(own["source"].as_str().unwrap()).into(),
+        own["id"].as_str().unwrap().into()
+    )));
+    assert_eq!(
+        shown_queue(&world).await,
+        expected_queue(&world, MEGAN_ID).await
+    );
     world.goto(&route(own)).await;
-    let blocked = world.wait_for_text("[data-testid=decision-blocked]", "your own request").await;
-    assert!(blocked.contains("another approver must decide"), "{blocked}");
+    let blocked = world
+        .wait_for_text("[data-testid=decision-blocked]", "your own request")
+        .await;
+    assert!(
+        blocked.contains("another approver must decide"),
+        "{blocked}"
+    );
     assert!(!world.exists("[data-testid=approve]").await);
     world.finish().await;
 
@@ -246,17 +204,36 @@ async fn own_extend_and_expired_requests_cannot_be_decided() {
     world.sign_in_as(ADELE).await;
     let extend = requests
         .iter()
-        .find(|r| is_pending_for(r, ADELE_ID) && (r["action"] == "SelfExtend" || r["action"] == "SelfRenew") && r["source"] != "portalApi")
+        .find(|r| {
+            is_pending_for(r, ADELE_ID)
+                && (r["action"] == "SelfExtend" || r["action"] == "SelfRenew")
+                && r["source"] != "portalApi"
+        })
         .expect("an extend or renew request");
     world.goto(&route(extend)).await;
-    world.wait_for_text("[data-testid=decision-blocked]", "cannot be decided through Microsoft's APIs").await;
+    world
+        .wait_for_text(
+            "[data-testid=decision-blocked]",
+            "cannot be decided through Microsoft's APIs",
+        )
+        .await;
     let link = world.wait_for("[data-testid=decision-blocked] a").await;
-    assert!(link.attr("href").await.unwrap().unwrap().starts_with("https://portal.azure.com/"));
+    assert!(link
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap()
+        .starts_with("https://portal.azure.com/"));
     assert!(!world.exists("[data-testid=approve]").await);
 
-    let expired = requests.iter().find(|r| r["state"] == "expired").expect("an expired request");
+    let expired = requests
+        .iter()
+        .find(|r| r["state"] == "expired")
+        .expect("an expired request");
     world.goto(&route(expired)).await;
-    world.wait_for_text("[data-testid=outcome]", "Expired").await;
+    world
+        .wait_for_text("[data-testid=outcome]", "Expired")
+        .await;
     assert!(!world.exists("[data-testid=decision-panel]").await);
     world.screenshot("detail-expired").await;
     world.finish().await;
@@ -275,14 +252,22 @@ async fn a_request_that_expires_while_open_is_refused_by_the_service() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["source"] == "entraRoles" && is_pending_for(r, ADELE_ID) && r["action"] == "SelfActivate")
+        .filter(|r| {
+            r["source"] == "entraRoles"
+                && is_pending_for(r, ADELE_ID)
+                && r["action"] == "SelfActivate"
+        })
         .min_by_key(|r| r["created"].as_str().unwrap().to_string())
         .cloned()
         .unwrap();
     world.goto(&route(&soonest)).await;
-    world.type_into("#approver-justification", "Checked with the requester").await;
+    world
+        .type_into("#approver-justification", "Checked with the requester")
+        .await;
     // The emulator's clock moves past the request's 24 hours while the page is open.
-    world.control("POST", "/_emulator/clock/advance", json!({ "minutes": 61 })).await;
+    world
+        .control("POST", "/_emulator/clock/advance", json!({ "minutes": 61 }))
+        .await;
     world.click("[data-testid=approve]").await;
     world.wait_for_text("[data-testid=notice]", "expired").await;
     assert!(!world.exists("[data-testid=confirmation]").await);
@@ -293,17 +278,22 @@ async fn a_request_that_expires_while_open_is_refused_by_the_service() {
 async fn someone_else_deciding_first_is_shown_with_who_and_when() {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
-    let request = world
-        .state()
-        .await["requests"]
+    let request = world.state().await["requests"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["source"] == "entraRoles" && is_pending_for(r, ADELE_ID) && is_pending_for(r, NESTOR_ID) && r["action"] == "SelfActivate")
+        .find(|r| {
+            r["source"] == "entraRoles"
+                && is_pending_for(r, ADELE_ID)
+                && is_pending_for(r, NESTOR_ID)
+                && r["action"] == "SelfActivate"
+        })
         .cloned()
         .expect("a request both Adele and Nestor approve");
     world.goto(&route(&request)).await;
-    world.type_into("#approver-justification", "Looks fine to me today").await;
+    world
+        .type_into("#approver-justification", "Looks fine to me today")
+        .await;
 
     // Nestor approves through Graph while Adele's page is open.
     let token = world.token_for(NESTOR_ID, "graph").await;
@@ -321,8 +311,15 @@ async fn someone_else_deciding_first_is_shown_with_who_and_when() {
 
     world.clear_log().await;
     world.click("[data-testid=approve]").await;
-    world.wait_for_text("[data-testid=notice]", "someone else decided this request first").await;
-    let outcome = world.wait_for_text("[data-testid=outcome]", "Nestor Wilke").await;
+    world
+        .wait_for_text(
+            "[data-testid=notice]",
+            "someone else decided this request first",
+        )
+        .await;
+    let outcome = world
+        .wait_for_text("[data-testid=outcome]", "Nestor Wilke")
+        .await;
     assert!(outcome.starts_with("Approved by Nestor Wilke"), "{outcome}");
     assert!(outcome.contains("Verified on the bridge call"), "{outcome}");
     assert!(!world.exists("[data-testid=confirmation]").await);
@@ -335,11 +332,20 @@ async fn someone_else_deciding_first_is_shown_with_who_and_when() {
 #[tokio::test(flavor = "multi_thread")]
 async fn one_failing_source_does_not_hide_the_others() {
     let world = World::start().await;
-    world.fault(json!({ "path": "/arm/", "kind": "status", "status": 503 })).await;
+    world
+        .fault(json!({ "path": "/arm/", "kind": "status", "status": 503 }))
+        .await;
     world.sign_in_as(ADELE).await;
-    let error = world.wait_for_text("[data-testid=source-error][data-source=azure-resources]", "Azure resources").await;
+    let error = world
+        .wait_for_text(
+            "[data-testid=source-error][data-source=azure-resources]",
+            "Azure resources",
+        )
+        .await;
     assert!(error.contains("HTTP 503"), "{error}");
-    world.wait_for_count(".source-loading", |n| n == 0, "others loaded").await;
+    world
+        .wait_for_count(".source-loading", |n| n == 0, "others loaded")
+        .await;
     let expected: BTreeSet<_> = expected_queue(&world, ADELE_ID)
         .await
         .into_iter()
@@ -348,11 +354,20 @@ async fn one_failing_source_does_not_hide_the_others() {
     assert_eq!(shown_queue(&world).await, expected);
     world.screenshot("queue-source-error").await;
 
-    world.control("DELETE", "/_emulator/faults", Value::Null).await;
+    world
+        .control("DELETE", "/_emulator/faults", Value::Null)
+        .await;
     world.click("[data-testid=source-error] button").await;
-    world.wait_for_count("[data-testid=source-error]", |n| n == 0, "error cleared").await;
-    world.wait_for("[data-testid=queue-row][data-source=azure-resources]").await;
-    assert_eq!(shown_queue(&world).await, expected_queue(&world, ADELE_ID).await);
+    world
+        .wait_for_count("[data-testid=source-error]", |n| n == 0, "error cleared")
+        .await;
+    world
+        .wait_for("[data-testid=queue-row][data-source=azure-resources]")
+        .await;
+    assert_eq!(
+        shown_queue(&world).await,
+        expected_queue(&world, ADELE_ID).await
+    );
     world.finish().await;
 }
 
@@ -365,10 +380,23 @@ async fn follows_every_page() {
     .await;
     world.sign_in_as(ADELE).await;
     wait_until_loaded(&world).await;
-    assert_eq!(shown_queue(&world).await, expected_queue(&world, ADELE_ID).await);
+    assert_eq!(
+        shown_queue(&world).await,
+        expected_queue(&world, ADELE_ID).await
+    );
     let log = world.log().await;
-    let graph_pages = calls(&log, "GET", "roleAssignmentScheduleRequests/filterByCurrentUser").len();
-    let arm_pages = calls(&log, "GET", "/arm/providers/Microsoft.Authorization/roleAssignmentScheduleRequests").len();
+    let graph_pages = calls(
+        &log,
+        "GET",
+        "roleAssignmentScheduleRequests/filterByCurrentUser",
+    )
+    .len();
+    let arm_pages = calls(
+        &log,
+        "GET",
+        "/arm/providers/Microsoft.Authorization/roleAssignmentScheduleRequests",
+    )
+    .len();
     let portal_pages = calls(&log, "GET", "/portal/api/security/pim/pending-approvals").len();
     assert!(graph_pages >= 3, "Graph pages followed: {graph_pages}");
     assert!(arm_pages >= 3, "ARM pages followed: {arm_pages}");
@@ -382,13 +410,21 @@ async fn a_double_click_sends_one_decision() {
     world.sign_in_as(ADELE).await;
     let request = pick(&world, "portalApi", 0).await;
     world.goto(&route(&request)).await;
-    world.type_into("#approver-justification", "Approved per CAB minutes").await;
-    world.fault(json!({ "path": "/portal/api/security/pim/approvals/", "kind": "latency", "ms": 800 })).await;
+    world
+        .type_into("#approver-justification", "Approved per CAB minutes")
+        .await;
+    world
+        .fault(
+            json!({ "path": "/portal/api/security/pim/approvals/", "kind": "latency", "ms": 800 }),
+        )
+        .await;
     world.clear_log().await;
     world
         .eval("const b = document.querySelector('[data-testid=approve]'); b.click(); b.click(); b.click(); return true;")
         .await;
-    world.wait_for_text("[data-testid=confirmation]", "Approved").await;
+    world
+        .wait_for_text("[data-testid=confirmation]", "Approved")
+        .await;
     let writes = world.log().await.into_iter().filter(is_write).count();
     assert_eq!(writes, 1);
     world.finish().await;
@@ -404,36 +440,69 @@ async fn failures_keep_the_justification_and_never_show_success() {
     world.type_into("#approver-justification", "ok").await;
     world.clear_log().await;
     world.click("[data-testid=approve]").await;
-    world.wait_for_text("#justification-error", "at least 10").await;
+    world
+        .wait_for_text("#justification-error", "at least 10")
+        .await;
     assert_eq!(world.log().await.into_iter().filter(is_write).count(), 0);
 
     // A server error: named source, what to do, the text stays.
-    world.type_into("#approver-justification", " - confirmed with the on-call lead").await;
+    world
+        .type_into(
+            "#approver-justification",
+            " - confirmed with the on-call lead",
+        )
+        .await;
     let typed = "ok - confirmed with the on-call lead";
     world.fault(json!({ "method": "PATCH", "path": "/arm/", "kind": "status", "status": 500, "times": 1 })).await;
     world.click("[data-testid=approve]").await;
-    let error = world.wait_for_text("[data-testid=decision-panel] [data-testid=source-error]", "Azure resources").await;
+    let error = world
+        .wait_for_text(
+            "[data-testid=decision-panel] [data-testid=source-error]",
+            "Azure resources",
+        )
+        .await;
     assert!(error.contains("Try again"), "{error}");
-    let kept = world.eval("return document.querySelector('#approver-justification').value;").await;
+    let kept = world
+        .eval("return document.querySelector('#approver-justification').value;")
+        .await;
     assert_eq!(kept, typed);
     assert!(!world.exists("[data-testid=confirmation]").await);
     world.screenshot("detail-error").await;
 
     // A dropped connection (every attempt: Chromium itself resends once on a dropped keep-alive
     // connection): the page reads the approval back instead of claiming success.
-    world.fault(json!({ "method": "PATCH", "path": "/arm/", "kind": "drop" })).await;
+    world
+        .fault(json!({ "method": "PATCH", "path": "/arm/", "kind": "drop" }))
+        .await;
     world.click("[data-testid=approve]").await;
-    world.wait_for_text("[data-testid=decision-panel] [data-testid=source-error]", "could not be reached").await;
+    world
+        .wait_for_text(
+            "[data-testid=decision-panel] [data-testid=source-error]",
+            "could not be reached",
+        )
+        .await;
     assert!(!world.exists("[data-testid=confirmation]").await);
-    let kept = world.eval("return document.querySelector('#approver-justification').value;").await;
+    let kept = world
+        .eval("return document.querySelector('#approver-justification').value;")
+        .await;
     assert_eq!(kept, typed);
 
     // The retry goes through once the service is healthy.
-    world.control("DELETE", "/_emulator/faults", Value::Null).await;
+    world
+        .control("DELETE", "/_emulator/faults", Value::Null)
+        .await;
     world.click("[data-testid=approve]").await;
-    world.wait_for_text("[data-testid=confirmation]", "Approved").await;
+    world
+        .wait_for_text("[data-testid=confirmation]", "Approved")
+        .await;
     let state = world.state().await;
-    let decided = state["requests"].as_array().unwrap().iter().find(|r| r["id"] == request["id"]).unwrap().clone();
+    let decided = state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == request["id"])
+        .unwrap()
+        .clone();
     assert_eq!(decided["state"], "approved");
     assert_eq!(decided["decision"]["justification"], typed);
     world.finish().await;

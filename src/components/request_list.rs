@@ -1,0 +1,127 @@
+//! A table of requests with their status and outcome, used for the overview's lists and My Requests.
+//! Becomes cards on narrow screens like the queue.
+
+use crate::components::badges::{SourceBadge, StatusBadge};
+use crate::components::time::LocalTime;
+use crate::domain::{history, ApprovalRequest};
+use crate::state::use_app;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Whose requests the list shows: the approver's (with the requester) or the user's own (with when
+/// the access ran).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListMode {
+    Approver,
+    Mine,
+}
+
+#[component]
+pub fn RequestList(
+    rows: Vec<ApprovalRequest>,
+    mode: ListMode,
+    /// A caption for screen readers.
+    caption: String,
+    /// Offered on pending rows whose source can cancel (My Requests).
+    #[prop(optional)]
+    on_cancel: Option<Callback<ApprovalRequest>>,
+) -> impl IntoView {
+    let app = use_app();
+    let cancellable = move |r: &ApprovalRequest| {
+        on_cancel.is_some()
+            && r.is_pending()
+            && app.source(r.key.source).is_some_and(|s| s.can_cancel())
+    };
+    let body = rows
+        .into_iter()
+        .map(|request| {
+            let status = request.effective_status(app.clock.now.get_untracked());
+            let settled = history::settled_at(&request);
+            let decided_by = request.review.as_ref().map(|r| r.by.name().to_string());
+            let status_label = status.label().to_string();
+            let requester = request.requester.name().to_string();
+            let route = request.key.route();
+            let (source, id) = (request.key.source, request.key.id.clone());
+            let duration = request.duration.map(|d| d.to_string()).unwrap_or_else(|| "Not specified".into());
+            let (activated, ends) = (request.activated_at(), request.access_ends_at());
+            let cancel = cancellable(&request).then(|| {
+                let label = format!("Cancel your request for {}", request.role.name);
+                let target = request.clone();
+                view! {
+                    <button
+                        type="button"
+                        class="button danger"
+                        data-testid="cancel"
+                        aria-label=label
+                        on:click=move |_| {
+                            if let Some(cb) = on_cancel {
+                                cb.run(target.clone())
+                            }
+                        }
+                    >
+                        "Cancel"
+                    </button>
+                }
+            });
+            view! {
+                <tr data-testid="history-row" data-source=source.slug() data-id=id data-status=status_label>
+                    {(mode == ListMode::Approver)
+                        .then(|| {
+                            view! {
+                                <td data-label="Requestor">
+                                    <span class="person-name">{requester}</span>
+                                </td>
+                            }
+                        })}
+                    <td data-label="Role">
+                        <A href=route attr:class="row-link">{request.role.name.clone()}</A>
+                    </td>
+                    <td data-label="Scope">{request.scope.name.clone()}</td>
+                    <td data-label="Source"><SourceBadge source /></td>
+                    <td data-label="Status"><StatusBadge status=status /></td>
+                    <td data-label="Requested"><LocalTime at=request.created /></td>
+                    <td data-label="Duration">{duration}</td>
+                    {(mode == ListMode::Mine)
+                        .then(|| {
+                            view! {
+                                <td data-label="Active from">
+                                    {activated.map(|at| view! { <LocalTime at /> })}
+                                </td>
+                                <td data-label="Ends">
+                                    {ends.map(|at| view! { <LocalTime at /> })}
+                                </td>
+                            }
+                        })}
+                    <td data-label="Decided">
+                        {decided_by.map(|name| view! { <span class="person-name">{name}</span> })}
+                        {settled.map(|at| view! { <LocalTime at /> })}
+                    </td>
+                    {on_cancel.is_some().then(|| view! { <td data-label="">{cancel}</td> })}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="history">
+                <caption class="visually-hidden">{caption}</caption>
+                <thead>
+                    <tr>
+                        {(mode == ListMode::Approver).then(|| view! { <th scope="col">"Requestor"</th> })}
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Scope"</th>
+                        <th scope="col">"Source"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Requested"</th>
+                        <th scope="col">"Duration"</th>
+                        {(mode == ListMode::Mine)
+                            .then(|| view! { <th scope="col">"Active from"</th><th scope="col">"Ends"</th> })}
+                        <th scope="col">"Decided"</th>
+                        {on_cancel.is_some().then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,417 @@
+//! History: the request overview against the emulator's scenario, My Requests with every status and a
+//! cancel, Requests I Approved after deciding in the same test (with a bounded number of calls and a
+//! spreadsheet-safe CSV), the timeline, and old links that still make sense.
+
+use chrono::{DateTime, Duration, Utc};
+use e2e::*;
+use serde_json::Value;
+
+fn at(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Overview counts the emulator's data implies for `user`. MIM PAM's API has no approver history,
+/// so its decided and expired requests cannot be counted (the page says so).
+fn expected_overview(state: &Value, user: &str) -> [usize; 4] {
+    let now = at(&state["now"]);
+    let week_ago = now - Duration::days(7);
+    let mine = |r: &&Value| {
+        r["principal"] != user && r["approvers"].as_array().unwrap().iter().any(|a| a == user)
+    };
+    let requests: Vec<&Value> = state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(mine)
+        .collect();
+    let recent = |r: &Value, state_name: &str| {
+        r["state"] == state_name
+            && r["source"] != "mimPam"
+            && match state_name {
+                "expired" => at(&r["expires"]) > week_ago,
+                _ => at(&r["decision"]["at"]) > week_ago,
+            }
+    };
+    [
+        requests.iter().filter(|r| is_pending_for(r, user)).count(),
+        requests.iter().filter(|r| recent(r, "approved")).count(),
+        requests.iter().filter(|r| recent(r, "denied")).count(),
+        requests.iter().filter(|r| recent(r, "expired")).count(),
+    ]
+}
+
+async fn shown_overview(world: &World) -> [usize; 4] {
+    let mut counts = [0; 4];
+    for (i, slug) in ["pending", "approved", "denied", "expired"]
+        .iter()
+        .enumerate()
+    {
+        let text = world
+            .text_or_empty(&format!("[data-testid=tile-{slug}] .tile-count"))
+            .await;
+        counts[i] = text.trim().parse().unwrap_or(usize::MAX);
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overview_counts_match_the_scenario_and_open_their_requests() {
+    let world = World::start().await;
+    world.sign_in_as(ADELE).await;
+    wait_until_loaded(&world).await;
+    let expected = expected_overview(&world.state().await, ADELE_ID);
+    assert!(
+        expected.iter().all(|n| *n > 0),
+        "the demo has requests in every bucket: {expected:?}"
+    );
+    let deadline = std::time::Instant::now() + WAIT;
+    while shown_overview(&world).await != expected {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "overview {:?} != {expected:?}",
+            shown_overview(&world).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    world.click("[data-testid=tile-denied]").await;
+    world.wait_for("[data-testid=bucket-list]").await;
+    let statuses = world
+        .eval("return [...document.querySelectorAll('[data-testid=history-row]')].map(r => r.dataset.status);")
+        .await;
+    let statuses: Vec<&str> = statuses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), expected[2]);
+    assert!(statuses.iter().all(|s| *s == "Denied"), "{statuses:?}");
+    world.full_screenshot("overview-denied", 1280).await;
+
+    // Deciding moves a request from Pending to Approved in the counts.
+    let request = pick(&world, "portalApi", 0).await;
+    decide(&world, &request, "Approve", "Verified against CHG-2001").await;
+    world.click("a[href='/']").await;
+    let after = [expected[0] - 1, expected[1] + 1, expected[2], expected[3]];
+    let deadline = std::time::Instant::now() + WAIT;
+    while shown_overview(&world).await != after {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "overview {:?} != {after:?}",
+            shown_overview(&world).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn my_requests_show_every_status_and_cancel_after_confirmation() {
+    let world = World::start().await;
+    let alex = "a0000000-0000-4000-8000-000000000004";
+    world.sign_in_as("Alex Wilber").await;
+    world.goto("/my-requests").await;
+    world.wait_for("[data-testid=history-row]").await;
+    let state = world.state().await;
+    let own: Vec<&Value> = state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["principal"] == alex)
+        .collect();
+    let shown = world
+        .eval("return [...document.querySelectorAll('[data-testid=history-row]')].map(r => [r.dataset.source, r.dataset.id, r.dataset.status]);")
+        .await;
+    let shown = shown.as_array().unwrap();
+    assert_eq!(
+        shown.len(),
+        own.len(),
+        "every one of Alex's requests, from every source"
+    );
+    let statuses: std::collections::BTreeSet<&str> =
+        shown.iter().map(|r| r[2].as_str().unwrap()).collect();
+    for status in ["Pending", "Approved", "Denied", "Expired", "Canceled"] {
+        assert!(statuses.contains(status), "{status} is shown: {statuses:?}");
+    }
+    world.full_screenshot("my-requests", 1280).await;
+
+    let pending = own
+        .iter()
+        .find(|r| r["state"] == "pending" && r["source"] == "entraRoles")
+        .expect("Alex has a pending Entra role request");
+    let id = pending["id"].as_str().unwrap();
+    let row = format!("[data-testid=history-row][data-id='{id}']");
+    world.clear_log().await;
+    world.click(&format!("{row} [data-testid=cancel]")).await;
+    world
+        .wait_for_text(
+            "[data-testid=confirm-dialog]",
+            "Cancel your pending request",
+        )
+        .await;
+    world.screenshot("my-requests-cancel-dialog").await;
+    // Escape closes without canceling and focus returns to the Cancel button.
+    world
+        .browser
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    world
+        .wait_for_count("dialog[open]", |n| n == 0, "dialog closed")
+        .await;
+    let focused = world
+        .eval("return document.activeElement.dataset.testid || '';")
+        .await;
+    assert_eq!(focused, "cancel");
+    assert!(calls(&world.log().await, "POST", "/cancel").is_empty());
+
+    world.click(&format!("{row} [data-testid=cancel]")).await;
+    world.click("[data-testid=confirm]").await;
+    world
+        .wait_for_text(&format!("{row} [data-testid=status]"), "Canceled")
+        .await;
+    let log = world.log().await;
+    let cancels = calls(&log, "POST", "/cancel");
+    assert_eq!(cancels.len(), 1);
+    assert_eq!(
+        cancels[0]["path"],
+        format!("/graph/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/{id}/cancel")
+            .as_str()
+    );
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_i_approved_lists_todays_decisions_with_bounded_calls_and_a_safe_csv() {
+    let world = World::start().await;
+    world.sign_in_as(ADELE).await;
+    let roles = pick(&world, "entraRoles", 0).await;
+    decide(
+        &world,
+        &roles,
+        "Approve",
+        "=1+1 ticket verified on the bridge",
+    )
+    .await;
+    let azure = pick(&world, "azureResources", 0).await;
+    decide(
+        &world,
+        &azure,
+        "Deny",
+        "Scope is wider than the change needs",
+    )
+    .await;
+
+    world.clear_log().await;
+    world.click("a[href='/approved-by-me']").await;
+    let row = format!(
+        "[data-testid=decision-row][data-id='{}']",
+        roles["id"].as_str().unwrap()
+    );
+    let text = world.wait_for_text(&row, "Approved").await;
+    assert!(
+        text.contains("=1+1 ticket verified on the bridge"),
+        "{text}"
+    );
+    let text = world
+        .wait_for_text(
+            &format!(
+                "[data-testid=decision-row][data-id='{}']",
+                azure["id"].as_str().unwrap()
+            ),
+            "Denied",
+        )
+        .await;
+    assert!(
+        text.contains("Scope is wider than the change needs"),
+        "{text}"
+    );
+
+    // Every decision Adele made in the last 7 days, from every source with history.
+    let state = world.state().await;
+    let now = at(&state["now"]);
+    let expected = state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["decision"]["by"] == ADELE_ID
+                && r["source"] != "mimPam"
+                && at(&r["decision"]["at"]) > now - Duration::days(7)
+        })
+        .count();
+    world
+        .wait_for_count(
+            "[data-testid=decision-row]",
+            |n| n == expected,
+            "all of Adele's decisions",
+        )
+        .await;
+    world.full_screenshot("approved-by-me", 1280).await;
+
+    // Bounded: list pages and $batch calls, never one call per request.
+    let log = world.log().await;
+    let reads: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["method"] != "OPTIONS" && e["batchItem"] != true)
+        .filter(|e| !e["path"].as_str().unwrap().contains("/oauth2/"))
+        .collect();
+    // Graph roles and groups: one list + one $batch each; ARM: two lists; portal: one list.
+    assert!(
+        reads.len() <= 7,
+        "history took {} calls: {reads:#?}",
+        reads.len()
+    );
+    let per_request = reads.iter().filter(|e| {
+        let p = e["path"].as_str().unwrap();
+        p.contains("roleAssignmentApprovals/") || p.contains("assignmentApprovals/")
+    });
+    assert_eq!(
+        per_request.count(),
+        0,
+        "approvals are read through $batch or lists"
+    );
+    assert!(
+        !calls(&log, "POST", "/$batch").is_empty(),
+        "Graph approvals come through $batch"
+    );
+
+    // CSV: RFC 4180 and the formula-looking justification neutralised.
+    let csv = world
+        .browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('[data-testid=csv-link]').href).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("Decided at (UTC),Decision,Requestor,Requestor UPN,Role,Scope,Duration,My justification,Outcome,Source,Request id\r\n"));
+    assert!(
+        csv.contains(",'=1+1 ticket verified on the bridge,"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains(",=1+1"),
+        "a formula cell must never start with ="
+    );
+    assert_eq!(csv.matches("\r\n").count(), expected + 1);
+
+    // Search narrows the rows.
+    world.type_into("input[type=search]", "bridge").await;
+    world
+        .wait_for_count("[data-testid=decision-row]", |n| n == 1, "search narrows")
+        .await;
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn old_links_show_the_outcome_and_the_timeline() {
+    let world = World::start().await;
+    world.sign_in_as(ADELE).await;
+    let state = world.state().await;
+    let find = |source: &str, status: &str| -> Value {
+        state["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["source"] == source
+                    && r["state"] == status
+                    && r["principal"] != ADELE_ID
+                    && r["approvers"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|a| a == ADELE_ID)
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("a {status} {source} request"))
+    };
+
+    let approved = find("entraRoles", "approved");
+    world.goto(&route(&approved)).await;
+    let outcome = world
+        .wait_for_text("[data-testid=outcome]", "Approved by")
+        .await;
+    let justification = approved["decision"]["justification"].as_str().unwrap();
+    assert!(outcome.contains(justification), "{outcome}");
+    let timeline = world
+        .wait_for_text("[data-testid=timeline]", "Submitted by")
+        .await;
+    assert!(timeline.contains("Approved by"), "{timeline}");
+    assert!(timeline.contains("Outcome: approved"), "{timeline}");
+    assert!(!world.exists("[data-testid=decision-panel]").await);
+    world.full_screenshot("detail-approved", 1280).await;
+
+    let denied = find("azureResources", "denied");
+    world.goto(&route(&denied)).await;
+    world
+        .wait_for_text("[data-testid=outcome]", "Denied by")
+        .await;
+
+    let expired = find("groups", "expired");
+    world.goto(&route(&expired)).await;
+    world
+        .wait_for_text("[data-testid=outcome]", "Expired at")
+        .await;
+    world
+        .wait_for_text("[data-testid=timeline]", "Outcome: expired")
+        .await;
+
+    let canceled = find("portalApi", "canceled");
+    world.goto(&route(&canceled)).await;
+    world
+        .wait_for_text("[data-testid=outcome]", "Canceled by the requester")
+        .await;
+
+    world
+        .goto("/requests/entra-roles/00000000-dead-beef-0000-000000000000")
+        .await;
+    world
+        .wait_for_text("[data-testid=request-missing]", "has no request with id")
+        .await;
+    world.goto("/requests/sharepoint/123").await;
+    world
+        .wait_for_text("[data-testid=request-missing]", "is not a source")
+        .await;
+    world.goto("/no/such/page").await;
+    world.wait_for("[data-testid=not-found]").await;
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deep_link_survives_sign_in() {
+    let world = World::start().await;
+    let state = world.state().await;
+    let request = state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["source"] == "groups" && is_pending_for(r, ADELE_ID))
+        .cloned()
+        .unwrap();
+    world.sign_in_at(&route(&request), ADELE).await;
+    let detail = world.wait_for("[data-testid=request-detail]").await;
+    assert_eq!(
+        detail.attr("data-id").await.unwrap().as_deref(),
+        request["id"].as_str()
+    );
+    let url = world.browser.current_url().await.unwrap();
+    assert!(url.path().ends_with(&route(&request)), "{url}");
+    assert!(url.query().is_none(), "no code or state left in {url}");
+    let stored = world
+        .eval("return Object.keys(localStorage).length + ':' + JSON.stringify(Object.keys(sessionStorage));")
+        .await;
+    assert!(
+        stored.as_str().unwrap().starts_with("0:"),
+        "nothing in localStorage: {stored}"
+    );
+    world.finish().await;
+}
