@@ -1,10 +1,12 @@
 //! Start-up and the shell: read `config.json`, finish a sign-in redirect, then mount the routes
 //! (Approve requests, request detail, My Requests, Requests I Approved, not found) under a header.
 
+use crate::auth::embed::{self, HostChannel};
 use crate::auth::oauth::RedirectParams;
 use crate::auth::session::OAuthSession;
 use crate::auth::{Account, AuthError, TokenSource};
 use crate::components::header::Header;
+use crate::components::host_bridge::HostBridge;
 use crate::config::{self, AppConfig, ConfigError};
 use crate::pages::sign_in::SignInPage;
 use crate::pages::{
@@ -38,6 +40,12 @@ pub fn base_path() -> String {
 /// The router's `base`: the sub-path without its trailing slash (empty at the root).
 fn router_base() -> String {
     base_path().trim_end_matches('/').to_string()
+}
+
+/// A link target for an app route: the route under the sub-path the app is served from, so links
+/// work when opened in a new tab and the router recognises them as its own.
+pub fn href(route: &str) -> String {
+    format!("{}{}", router_base(), route)
 }
 
 /// The current route relative to the base, with its query, e.g. `/requests/groups/123`.
@@ -92,7 +100,57 @@ enum Boot {
         session: OAuthSession,
         error: Option<AuthError>,
     },
+    /// Embedded with host-supplied tokens, but the host did not hand them over.
+    HostFailed(String),
     Ready(Rc<Services>),
+}
+
+/// Sets `data-theme` / `data-density` on `<html>` (`None` leaves the current value).
+pub fn apply_theme(theme: Option<&str>, density: Option<&str>) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    if let Some(theme) = theme.filter(|t| matches!(*t, "light" | "dark" | "auto")) {
+        if theme == "auto" {
+            let _ = root.remove_attribute("data-theme");
+        } else {
+            let _ = root.set_attribute("data-theme", theme);
+        }
+    }
+    if let Some(density) = density.filter(|d| matches!(*d, "compact" | "comfortable")) {
+        let _ = root.set_attribute("data-density", density);
+    }
+}
+
+/// Embedded with host tokens: the account comes from Graph `/me` with the host's Graph token.
+async fn boot_with_host(config: Rc<AppConfig>, host: HostChannel) -> Boot {
+    let tokens: Rc<dyn TokenSource> = Rc::new(host.clone());
+    let graph = crate::sources::http::Http::new(
+        crate::domain::SourceKind::EntraRoles,
+        config.graph_base_url.clone(),
+        crate::sources::http::Credentials::Bearer {
+            tokens: tokens.clone(),
+            resource: crate::auth::Resource::Graph,
+        },
+    );
+    match crate::sources::graph::me(&graph).await {
+        Ok(account) => {
+            let me = Me {
+                object_id: account.object_id.clone(),
+            };
+            Boot::Ready(Rc::new(Services {
+                sources: sources::build(&config, tokens, me),
+                config,
+                account,
+                session: None,
+                host: Some(host),
+            }))
+        }
+        Err(error) => Boot::HostFailed(error.detail.clone().unwrap_or_else(|| error.to_string())),
+    }
 }
 
 async fn load_config() -> Result<AppConfig, ConfigError> {
@@ -126,6 +184,15 @@ async fn boot() -> Boot {
         Ok(c) => Rc::new(c),
         Err(e) => return Boot::BadConfig(e),
     };
+    apply_theme(
+        config.embedding.theme.as_deref(),
+        config.embedding.density.as_deref(),
+    );
+    let host = (embed::is_embedded() && !config.embedding.allowed_parent_origins.is_empty())
+        .then(|| HostChannel::connect(config.embedding.clone()));
+    if let (Some(host), true) = (host.clone(), config.embedding.tokens_from_host) {
+        return boot_with_host(config, host).await;
+    }
     let session = OAuthSession::new(config.clone(), redirect_uri(&config));
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
@@ -144,7 +211,7 @@ async fn boot() -> Boot {
         }
     }
     match session.account() {
-        Some(account) => Boot::Ready(Rc::new(services(config, account, session))),
+        Some(account) => Boot::Ready(Rc::new(services(config, account, session, host))),
         None => Boot::SignedOut {
             session,
             error: None,
@@ -152,7 +219,12 @@ async fn boot() -> Boot {
     }
 }
 
-fn services(config: Rc<AppConfig>, account: Account, session: OAuthSession) -> Services {
+fn services(
+    config: Rc<AppConfig>,
+    account: Account,
+    session: OAuthSession,
+    host: Option<HostChannel>,
+) -> Services {
     let tokens: Rc<dyn TokenSource> = Rc::new(session.clone());
     let me = Me {
         object_id: account.object_id.clone(),
@@ -162,6 +234,7 @@ fn services(config: Rc<AppConfig>, account: Account, session: OAuthSession) -> S
         config,
         account,
         session: Some(session),
+        host,
     }
 }
 
@@ -176,6 +249,15 @@ pub fn App() -> impl IntoView {
                         Boot::BadConfig(error) => view! { <ConfigErrorPage error /> }.into_any(),
                         Boot::SignedOut { session, error } => {
                             view! { <SignInPage session error return_to=current_route() /> }.into_any()
+                        }
+                        Boot::HostFailed(message) => {
+                            view! {
+                                <main id="main" class="page standalone" data-testid="host-failed">
+                                    <h1>"PIM Approvals could not start"</h1>
+                                    <p role="alert">{message}</p>
+                                </main>
+                            }
+                                .into_any()
                         }
                         Boot::Ready(services) => view! { <Shell services /> }.into_any(),
                     })
@@ -202,6 +284,7 @@ fn Shell(services: Rc<Services>) -> impl IntoView {
                     <Route path=path!("/approved-by-me") view=ApprovedByMePage />
                 </Routes>
             </main>
+            <HostBridge />
             <div class="visually-hidden" role="status" aria-live="polite" data-testid="announcer">
                 {move || announcement.get()}
             </div>

@@ -2,6 +2,7 @@
 //! requests per source (so a decision removes a row everywhere without a reload), a ticking clock for
 //! countdowns, and the screen-reader announcer.
 
+use crate::auth::embed::HostChannel;
 use crate::auth::session::OAuthSession;
 use crate::auth::Account;
 use crate::config::AppConfig;
@@ -19,6 +20,8 @@ pub struct Services {
     pub sources: Vec<Rc<dyn RequestSource>>,
     /// `None` when a host portal supplies the tokens.
     pub session: Option<OAuthSession>,
+    /// The channel to the host portal when the app is embedded.
+    pub host: Option<HostChannel>,
 }
 
 impl Services {

@@ -1,5 +1,6 @@
 //! The header: product name, navigation, who is signed in (name and UPN) and Sign out.
 
+use crate::app::href;
 use crate::state::use_app;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -24,7 +25,7 @@ pub fn Header() -> impl IntoView {
                 <span class="brand-name">"PIM Approvals"</span>
             </div>
             <nav aria-label="Main">
-                <A href="/" exact=true>
+                <A href=href("/") exact=true>
                     "Approve requests"
                     <span class="nav-count" data-testid="nav-pending-count">
                         {move || {
@@ -33,8 +34,8 @@ pub fn Header() -> impl IntoView {
                         }}
                     </span>
                 </A>
-                <A href="/my-requests">"My Requests"</A>
-                <A href="/approved-by-me">"Requests I Approved"</A>
+                <A href=href("/my-requests")>"My Requests"</A>
+                <A href=href("/approved-by-me")>"Requests I Approved"</A>
             </nav>
             <div class="account">
                 <span class="account-text">

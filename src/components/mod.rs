@@ -5,6 +5,7 @@ pub mod badges;
 pub mod confirm_dialog;
 pub mod decision;
 pub mod header;
+pub mod host_bridge;
 pub mod request_list;
 pub mod source_status;
 pub mod time;

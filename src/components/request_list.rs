@@ -74,7 +74,7 @@ pub fn RequestList(
                             }
                         })}
                     <td data-label="Role">
-                        <A href=route attr:class="row-link">{request.role.name.clone()}</A>
+                        <A href=crate::app::href(&route) attr:class="row-link">{request.role.name.clone()}</A>
                     </td>
                     <td data-label="Scope">{request.scope.name.clone()}</td>
                     <td data-label="Source"><SourceBadge source /></td>

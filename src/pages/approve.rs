@@ -365,7 +365,7 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
                 {request.requester.upn.clone().map(|u| view! { <span class="person-upn">{u}</span> })}
             </td>
             <td data-label="Role">
-                <A href=route attr:aria-label=link_label attr:class="row-link">
+                <A href=crate::app::href(&route) attr:aria-label=link_label attr:class="row-link">
                     {request.role.name.clone()}
                 </A>
                 {action.map(|a| view! { <span class="badge action">{a}</span> })}

@@ -300,7 +300,7 @@ fn DecisionRow(row: MyDecision) -> impl IntoView {
                 {request.requester.upn.clone().map(|u| view! { <span class="person-upn">{u}</span> })}
             </td>
             <td data-label="Role">
-                <A href=request.key.route() attr:class="row-link">{request.role.name.clone()}</A>
+                <A href=crate::app::href(&request.key.route()) attr:class="row-link">{request.role.name.clone()}</A>
             </td>
             <td data-label="Source"><SourceBadge source=request.key.source /></td>
             <td data-label="Scope">{request.scope.name.clone()}</td>

@@ -84,7 +84,7 @@ pub fn RequestDetailPage() -> impl IntoView {
     view! {
         <section class="page detail">
             <p class="back">
-                <A href="/">"← Approve requests"</A>
+                <A href=crate::app::href("/")>"← Approve requests"</A>
             </p>
             {move || {
                 notices
@@ -133,7 +133,7 @@ fn LoadErrorView(error: LoadError, reload: RwSignal<u32>) -> impl IntoView {
                     )}
                 </p>
                 <p>
-                    <A href="/">"Go to the requests waiting for you"</A>
+                    <A href=crate::app::href("/")>"Go to the requests waiting for you"</A>
                 </p>
             </div>
         }

@@ -256,6 +256,19 @@ fn parse_stage(stage: &Value) -> Option<Stage> {
     })
 }
 
+/// The signed-in user from Graph `/v1.0/me` (used when a host portal supplies the tokens, so there
+/// is no ID token to read the account from).
+pub async fn me(http: &Http) -> Result<crate::auth::Account, SourceError> {
+    let body = http.get_json(&http.url("/v1.0/me")).await?;
+    let object_id = text(&body, "/id")
+        .ok_or_else(|| SourceError::malformed(http.source(), "/me without an id"))?;
+    Ok(crate::auth::Account {
+        name: text(&body, "/displayName").unwrap_or_else(|| object_id.clone()),
+        username: text(&body, "/userPrincipalName").unwrap_or_default(),
+        object_id,
+    })
+}
+
 /// Requests whose approval may hold a review in `range` (PIM decides within 24 h of creation).
 fn settled_in(range: &DateRange) -> impl Fn(&ApprovalRequest) -> bool + '_ {
     move |r| {

@@ -30,6 +30,8 @@ pub struct Options {
     pub height: u32,
     pub app_config_overlay: serde_json::Map<String, Value>,
     pub token_lifetime_secs: i64,
+    /// The built app to serve; `None` = [`dist_dir`].
+    pub dist: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
             height: 900,
             app_config_overlay: serde_json::Map::new(),
             token_lifetime_secs: 3599,
+            dist: None,
         }
     }
 }
@@ -65,6 +68,19 @@ pub fn dist_dir() -> PathBuf {
     assert!(
         dir.join("index.html").exists(),
         "{} has no index.html: build the app first (make build)",
+        dir.display()
+    );
+    dir
+}
+
+/// The app built for `/admin/pim/` (`trunk build --public-url /admin/pim/ --dist dist-subpath`).
+pub fn subpath_dist_dir() -> PathBuf {
+    let dir = std::env::var_os("PIM_DIST_SUBPATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("dist-subpath"));
+    assert!(
+        dir.join("index.html").exists(),
+        "{} has no index.html: build it first (make build)",
         dir.display()
     );
     dir
@@ -136,7 +152,7 @@ impl World {
         config.token_lifetime_secs = options.token_lifetime_secs;
         config.app_config_overlay = options.app_config_overlay;
         config.serve_app = Some(ServeApp {
-            dir: dist_dir(),
+            dir: options.dist.unwrap_or_else(dist_dir),
             port: 0,
             base: options.app_base,
         });
@@ -333,6 +349,22 @@ impl World {
         }
     }
 
+    /// Gives the browser the emulator's stand-in for a Windows session (MIM PAM, portal cookie),
+    /// as signing in through the emulator would. Cookies ignore ports, so any 127.0.0.1 page can set
+    /// them for the emulator; the browser must be on one.
+    pub async fn add_windows_session(&self, user: &str) {
+        let reply = self
+            .control("POST", "/_emulator/session", json!({ "user": user }))
+            .await;
+        for (name, path) in [("pam_session", "/pam"), ("portal_session", "/portal")] {
+            let value = reply[name].as_str().expect("a session");
+            self.eval(&format!(
+                "document.cookie = '{name}={value}; path={path}; SameSite=Lax'; return true;"
+            ))
+            .await;
+        }
+    }
+
     pub async fn clear_log(&self) {
         self.control("DELETE", "/_emulator/log", Value::Null).await;
     }
@@ -519,4 +551,60 @@ pub async fn decide(world: &World, request: &Value, decision: &str, justificatio
         .wait_for_text("[data-testid=confirmation]", past)
         .await;
     world.wait_for_text("[data-testid=outcome]", past).await;
+}
+
+// --- pages on other origins (a host portal embedding the app, or a hostile page) ---
+
+/// A tiny web server on its own port (so its own origin) serving one HTML page at every path.
+pub struct PageServer {
+    pub origin: String,
+    html: std::sync::Arc<std::sync::Mutex<String>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PageServer {
+    pub async fn start() -> PageServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let origin = format!("http://{}", listener.local_addr().expect("addr"));
+        let html = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let page = html.clone();
+        let app = axum::Router::new().fallback(move || {
+            let body = page.lock().expect("page").clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    body,
+                )
+            }
+        });
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        PageServer { origin, html, task }
+    }
+
+    pub fn set_html(&self, html: String) {
+        *self.html.lock().expect("page") = html;
+    }
+
+    pub fn url(&self) -> String {
+        format!("{}/", self.origin)
+    }
+}
+
+impl Drop for PageServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `tests/e2e/host/host.html` with the app's URL and a token table filled in.
+pub fn host_page(app_url: &str, tokens: &Value) -> String {
+    let template =
+        std::fs::read_to_string(repo_root().join("tests/e2e/host/host.html")).expect("host.html");
+    template
+        .replace("__APP_URL__", app_url)
+        .replace("__TOKENS__", &tokens.to_string())
 }

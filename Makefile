@@ -1,0 +1,134 @@
+# PIM Approvals: build, demo and test.
+#
+#   make demo    the app on the demo tenant (tenant emulator) at http://127.0.0.1:8080/
+#   make test    every check and test suite (what CI runs through .ci/run)
+#
+# Every target first installs what it needs (see .ci/tools.sh); installs are skipped when the right
+# version is already there. Variables can be overridden: `make demo APP_PORT=8081 API_PORT=8401`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# The steps of `make test` run in order, also under `make -j`.
+.NOTPARALLEL:
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+# Tools: cargo-installed ones in $CARGO_HOME/bin, wasm-opt (npm binaryen) in .tools/npm.
+export PATH := $(ROOT)/.tools/npm/node_modules/.bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
+TOOLS := $(ROOT)/.ci/tools.sh
+
+# Where the release bundle goes (Trunk's --dist) and the URL path it is served under.
+DIST ?= dist
+APP_BASE ?= /
+PUBLIC_URL ?= $(APP_BASE)
+
+# make demo
+API_PORT ?= 8400
+APP_PORT ?= 8080
+SCENARIO ?= tests/emulator/scenarios/demo.json
+
+# Browser tests (wasm-bindgen-test-runner and the e2e crate).
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export CHROMIUM ?= /usr/bin/chromium
+export WASM_BINDGEN_TEST_TIMEOUT ?= 120
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON ?= $(ROOT)/webdriver.json
+E2E_THREADS ?= 2
+
+.PHONY: help tools tools-rust tools-build tools-test tools-browser demo build emulator size \
+        test lint fmt-check clippy clippy-wasm test-unit test-wasm test-e2e clean distclean
+
+help:
+	@echo "make demo    build the app and run it on the demo tenant: http://127.0.0.1:$(APP_PORT)$(APP_BASE)"
+	@echo "make test    fmt, clippy (native + wasm), unit tests, wasm browser tests, release build, e2e tests"
+	@echo "make build   release bundle into $(DIST)/"
+	@echo "make size    release bundle size (raw and brotli), with and without wasm-opt"
+	@echo "make tools   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, chromium)"
+	@echo "make clean   remove $(DIST)/ and cargo's target/ (distclean: also .tools/)"
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+
+tools:
+	@$(TOOLS) rust trunk wasm-bindgen wasm-opt browser brotli
+
+tools-rust:
+	@$(TOOLS) rust
+
+tools-build:
+	@$(TOOLS) rust trunk wasm-bindgen wasm-opt
+
+tools-test:
+	@$(TOOLS) rust trunk wasm-bindgen wasm-opt browser
+
+tools-browser:
+	@$(TOOLS) rust wasm-bindgen browser
+
+# ---------------------------------------------------------------------------------------------
+# Build and demo
+
+build: tools-build
+	trunk build --release --offline --dist "$(DIST)" --public-url "$(PUBLIC_URL)"
+
+emulator: tools-rust
+	cargo build --release -p tenant-emulator
+
+demo: build emulator
+	@echo
+	@echo "PIM Approvals on the demo tenant"
+	@echo "  app:      http://127.0.0.1:$(APP_PORT)$(APP_BASE)"
+	@echo "  emulator: http://127.0.0.1:$(API_PORT) (Graph, ARM, MIM PAM, portal API and sign-in)"
+	@echo "  Sign in as (the emulator's sign-in page lists everyone):"
+	@echo "    Adele Vance        main approver, approves in every source"
+	@echo "    Megan Bowen        approver with her own pending requests"
+	@echo "    Nestor Wilke       second approver"
+	@echo "    Alex Wilber, Diego Siciliani, Lynne Robbins   requesters"
+	@echo "    Deploy Pipeline    a service principal"
+	@echo "  Ctrl-C stops it."
+	@echo
+	exec cargo run --release --quiet -p tenant-emulator -- \
+	  --scenario "$(SCENARIO)" --port "$(API_PORT)" \
+	  --serve-app "$(DIST)" --app-port "$(APP_PORT)" --app-base "$(APP_BASE)"
+
+size: tools-build
+	@$(TOOLS) brotli
+	@DIST="$(DIST)" PUBLIC_URL="$(PUBLIC_URL)" $(ROOT)/.ci/bundle-size.sh
+
+# ---------------------------------------------------------------------------------------------
+# Tests (in this order; each step stops the run on failure)
+
+test: tools-test fmt-check clippy clippy-wasm test-unit test-wasm build test-e2e
+	@echo "make test: all steps passed"
+
+lint: fmt-check clippy clippy-wasm
+
+fmt-check: tools-rust
+	cargo fmt --all --check
+
+clippy: tools-rust
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clippy-wasm: tools-rust
+	cargo clippy --target wasm32-unknown-unknown -p pim-approvals -- -D warnings
+
+# Native unit tests of the app and the emulator (its contract tests included).
+test-unit: tools-rust
+	cargo test --workspace --exclude e2e
+
+# wasm-bindgen-test in headless Chromium (runner from .cargo/config.toml, browser from webdriver.json).
+test-wasm: tools-browser
+	cargo test --target wasm32-unknown-unknown -p pim-approvals
+
+# End-to-end: the built bundle in $(DIST)/ against the emulator, driven through chromedriver.
+test-e2e: tools-browser
+	@test -f "$(DIST)/index.html" || { echo "$(DIST)/index.html missing: run make build first"; exit 1; }
+	PIM_DIST="$(abspath $(DIST))" cargo test -p e2e -- --test-threads=$(E2E_THREADS)
+
+# ---------------------------------------------------------------------------------------------
+
+clean:
+	rm -rf "$(DIST)"
+	cargo clean
+
+distclean: clean
+	rm -rf .tools
