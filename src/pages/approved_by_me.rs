@@ -10,7 +10,6 @@ use crate::state::{failures, gather, successes, use_app};
 use chrono::{Duration, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use wasm_bindgen::JsCast;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Range {
@@ -84,7 +83,11 @@ pub fn ApprovedByMePage() -> impl IntoView {
     let today = Utc::now().date_naive();
     let from_day = RwSignal::new(today - Duration::days(30));
     let to_day = RwSignal::new(today);
+    let reload = RwSignal::new(0u32);
+    // "Last N days" ends now: recomputed on refresh and after every decision.
     let range = Memo::new(move |_| {
+        reload.track();
+        app.changes.track();
         let now = Utc::now();
         match range_choice.get() {
             Range::Days(days) => DateRange::last_days(days, now),
@@ -102,10 +105,7 @@ pub fn ApprovedByMePage() -> impl IntoView {
             },
         }
     });
-    let reload = RwSignal::new(0u32);
     let answers = LocalResource::new(move || {
-        reload.track();
-        app.changes.track();
         let range = range.get();
         gather(
             app,
@@ -311,33 +311,21 @@ fn DecisionRow(row: MyDecision) -> impl IntoView {
     }
 }
 
-/// A download link for the rows as CSV; the object URL is replaced (and the old one revoked)
-/// whenever the rows change.
+/// A download link for the rows as CSV, as a `data:` URL (no object URLs to revoke, and nothing for
+/// the Content-Security-Policy's `connect-src` to allow).
 #[component]
 fn CsvLink(rows: Memo<Vec<MyDecision>>) -> impl IntoView {
-    let href = RwSignal::new(String::new());
-    Effect::new(move |previous: Option<String>| {
-        if let Some(old) = previous.filter(|p| !p.is_empty()) {
-            let _ = web_sys::Url::revoke_object_url(&old);
-        }
+    let href = move || {
         let csv = rows.with(|r| history::csv_export(r));
-        let url = csv_object_url(&csv).unwrap_or_default();
-        href.set(url.clone());
-        url
-    });
+        format!(
+            "data:text/csv;charset=utf-8,{}",
+            js_sys::encode_uri_component(&csv)
+        )
+    };
     let file_name = format!("requests-i-approved-{}.csv", Utc::now().format("%Y-%m-%d"));
     view! {
-        <a class="button secondary" href=move || href.get() download=file_name data-testid="csv-link">
+        <a class="button secondary" href=href download=file_name data-testid="csv-link">
             "Export CSV"
         </a>
     }
-}
-
-fn csv_object_url(csv: &str) -> Option<String> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(csv));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv;charset=utf-8");
-    let blob =
-        web_sys::Blob::new_with_str_sequence_and_options(parts.unchecked_ref(), &options).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok()
 }

@@ -180,9 +180,13 @@ impl RequestSource for PortalSource {
             json::encode(
                 &range
                     .from
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
             ),
-            json::encode(&range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            json::encode(
+                &range
+                    .to
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            )
         );
         self.list(&query).await
     }
