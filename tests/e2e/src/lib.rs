@@ -608,3 +608,46 @@ pub fn host_page(app_url: &str, tokens: &Value) -> String {
         .replace("__APP_URL__", app_url)
         .replace("__TOKENS__", &tokens.to_string())
 }
+
+// --- accessibility ---
+
+/// axe-core's browser build: `AXE_JS`, or the copy `make tools` installs from npm.
+pub fn axe_source() -> String {
+    let path = std::env::var_os("AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools/npm/node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("axe-core at {} ({e}): run make tools", path.display()))
+}
+
+impl World {
+    /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page and fails with every violation.
+    pub async fn assert_accessible(&self, state: &str) {
+        let loaded = self.eval("return typeof window.axe !== 'undefined';").await;
+        if loaded != Value::Bool(true) {
+            self.browser
+                .execute(&format!("{}\nreturn true;", axe_source()), vec![])
+                .await
+                .expect("axe loads");
+        }
+        let result = self
+            .browser
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                    .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary) }))))
+                    .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        let violations = result.as_array().cloned().unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "{state}: {} accessibility violations:\n{}",
+            violations.len(),
+            serde_json::to_string_pretty(&violations).unwrap_or_default()
+        );
+    }
+}
