@@ -33,7 +33,7 @@ pub fn Timeline(
         .err()
         .map(|_| view! { <p class="note">"The approval stages could not be read, so reviews may be missing here."</p> });
     view! {
-        <section class="card" aria-labelledby="timeline-title">
+        <section class="card timeline-card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"Timeline"</h2>
             {unreadable}
             <ol class="timeline" data-testid="timeline">

@@ -194,7 +194,7 @@ fn DetailView(
             <div class="detail-grid">
                 <div class="detail-main">
                     <Facts request=detail.request.clone() stage_name />
-                    <section aria-labelledby="justification-title" class="card">
+                    <section aria-labelledby="justification-title" class="card requester-justification">
                         <h2 id="justification-title">"Requester's justification"</h2>
                         <p class="quoted" data-testid="requester-justification">
                             {detail.request.justification.clone().unwrap_or_else(|| "None given.".into())}
@@ -203,7 +203,7 @@ fn DetailView(
                     <Timeline request=detail.request.clone() approval=detail.approval.clone() />
                 </div>
                 <aside class="detail-side">
-                    {(!warnings.is_empty())
+                    {(!warnings.is_empty() && detail.request.is_pending())
                         .then(|| {
                             view! {
                                 <section class="card warnings" aria-labelledby="warnings-title" data-testid="warnings">
@@ -217,10 +217,19 @@ fn DetailView(
                                 </section>
                             }
                         })}
-                    <section class="card checklist" aria-labelledby="checklist-title">
-                        <h2 id="checklist-title">"Before approving"</h2>
-                        <ul>{BEFORE_APPROVING.iter().map(|item| view! { <li>{*item}</li> }).collect_view()}</ul>
-                    </section>
+                    {detail
+                        .request
+                        .is_pending()
+                        .then(|| {
+                            view! {
+                                <section class="card checklist" aria-labelledby="checklist-title">
+                                    <h2 id="checklist-title">"Before approving"</h2>
+                                    <ul>
+                                        {BEFORE_APPROVING.iter().map(|item| view! { <li>{*item}</li> }).collect_view()}
+                                    </ul>
+                                </section>
+                            }
+                        })}
                     {move || {
                         (status.get() == RequestStatus::Pending)
                             .then(|| {
