@@ -7,6 +7,7 @@
 //! - With `tokensFromHost`, the app asks the host for a token per resource and waits
 //!   `hostTimeoutMs` for the answer.
 
+use super::cache::{Token, TokenCache};
 use super::{AuthError, Resource, TokenSource};
 use crate::config::EmbeddingConfig;
 use async_trait::async_trait;
@@ -22,6 +23,7 @@ use wasm_bindgen::JsCast;
 pub const PREFIX: &str = "pim-approvals:";
 /// Protocol version sent in `pim-approvals:ready`.
 pub const VERSION: u32 = 1;
+/// Ask the host again this long before its token expires.
 const RENEW_MARGIN_MS: f64 = 60_000.0;
 
 /// Messages the host may send.
@@ -109,12 +111,12 @@ pub fn is_embedded() -> bool {
     }
 }
 
-type Waiter = oneshot::Sender<Result<(String, f64), AuthError>>;
+type Waiter = oneshot::Sender<Result<Token, AuthError>>;
 
 struct Inner {
     config: EmbeddingConfig,
     waiting: RefCell<HashMap<String, Waiter>>,
-    tokens: RefCell<HashMap<Resource, (String, f64)>>,
+    tokens: Rc<TokenCache>,
     next_id: RefCell<u64>,
     on_navigate: RefCell<Option<Rc<dyn Fn(String)>>>,
     on_theme: RefCell<Option<Rc<dyn Fn(Option<String>, Option<String>)>>>,
@@ -133,7 +135,7 @@ impl HostChannel {
             inner: Rc::new(Inner {
                 config,
                 waiting: RefCell::new(HashMap::new()),
-                tokens: RefCell::new(HashMap::new()),
+                tokens: TokenCache::new(RENEW_MARGIN_MS),
                 next_id: RefCell::new(0),
                 on_navigate: RefCell::new(None),
                 on_theme: RefCell::new(None),
@@ -214,7 +216,7 @@ impl HostChannel {
         }
     }
 
-    fn resolve(&self, request_id: &str, result: Result<(String, f64), AuthError>) {
+    fn resolve(&self, request_id: &str, result: Result<Token, AuthError>) {
         if let Some(waiter) = self.inner.waiting.borrow_mut().remove(request_id) {
             let _ = waiter.send(result);
         }
@@ -237,7 +239,7 @@ impl HostChannel {
         }
     }
 
-    async fn request_token(&self, resource: &Resource) -> Result<(String, f64), AuthError> {
+    async fn request_token(self, resource: Resource) -> Result<Token, AuthError> {
         let request_id = {
             let mut next = self.inner.next_id.borrow_mut();
             *next += 1;
@@ -251,7 +253,7 @@ impl HostChannel {
         self.send(&AppMessage::TokenRequest {
             request_id: request_id.clone(),
             resource: resource.protocol_name().to_string(),
-            scopes: super::oauth::resource_scopes(resource),
+            scopes: super::oauth::resource_scopes(&resource),
         });
         let timeout = gloo_timers::future::TimeoutFuture::new(self.inner.config.host_timeout_ms);
         futures::pin_mut!(receiver);
@@ -281,19 +283,12 @@ fn serde_wasm_value(data: &JsValue) -> Value {
 #[async_trait(?Send)]
 impl TokenSource for HostChannel {
     async fn access_token(&self, resource: &Resource, fresh: bool) -> Result<String, AuthError> {
-        if !fresh {
-            if let Some((token, expires_ms)) = self.inner.tokens.borrow().get(resource).cloned() {
-                if expires_ms - RENEW_MARGIN_MS > js_sys::Date::now() {
-                    return Ok(token);
-                }
-            }
-        }
-        let (token, expires_ms) = self.request_token(resource).await?;
+        let channel = self.clone();
+        let target = resource.clone();
         self.inner
             .tokens
-            .borrow_mut()
-            .insert(resource.clone(), (token.clone(), expires_ms));
-        Ok(token)
+            .get(resource, fresh, move || channel.request_token(target))
+            .await
     }
 }
 

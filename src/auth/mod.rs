@@ -5,6 +5,7 @@
 //! Tokens live in memory; only the refresh token and the account survive a reload, in
 //! `sessionStorage`. Nothing is written to `localStorage`, logged, or put in a URL.
 
+pub mod cache;
 pub mod embed;
 pub mod jwt;
 pub mod oauth;

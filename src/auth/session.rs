@@ -3,14 +3,13 @@
 //! resource), and sign-out. Transient sign-in values and the refresh token live in `sessionStorage`;
 //! access tokens only in memory.
 
+use super::cache::{Token, TokenCache};
 use super::oauth::{self, AuthorizeParams, RedirectParams, TokenError, TokenResponse};
 use super::{jwt, pkce, Account, AuthError, Resource, TokenSource};
 use crate::config::AppConfig;
 use async_trait::async_trait;
-use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 const PENDING_KEY: &str = "pim-approvals.sign-in";
@@ -34,21 +33,12 @@ struct StoredSession {
     account: Account,
 }
 
-#[derive(Clone)]
-struct CachedToken {
-    token: String,
-    expires_at_ms: f64,
-}
-
-type Refresh = Shared<LocalBoxFuture<'static, Result<CachedToken, AuthError>>>;
-
 struct Inner {
     config: Rc<AppConfig>,
     redirect_uri: String,
     refresh_token: RefCell<Option<String>>,
     account: RefCell<Option<Account>>,
-    tokens: RefCell<HashMap<Resource, CachedToken>>,
-    in_flight: RefCell<HashMap<Resource, Refresh>>,
+    tokens: Rc<TokenCache>,
 }
 
 /// The signed-in state and the token cache; cheap to clone.
@@ -81,8 +71,7 @@ impl OAuthSession {
                 redirect_uri,
                 refresh_token: RefCell::new(refresh_token),
                 account: RefCell::new(account),
-                tokens: RefCell::new(HashMap::new()),
-                in_flight: RefCell::new(HashMap::new()),
+                tokens: TokenCache::new(RENEW_MARGIN_MS),
             }),
         }
     }
@@ -163,10 +152,7 @@ impl OAuthSession {
         let response = post_token_form(&self.inner.config.token_endpoint(), form).await?;
         let account = self.account_from(&response, &pending.nonce)?;
         self.store_session(response.refresh_token.clone(), account)?;
-        self.inner
-            .tokens
-            .borrow_mut()
-            .insert(Resource::Graph, cached(&response));
+        self.inner.tokens.insert(Resource::Graph, cached(&response));
         Ok(pending.return_to)
     }
 
@@ -222,8 +208,7 @@ impl OAuthSession {
             let _ = store.remove_item(SESSION_KEY);
             let _ = store.remove_item(PENDING_KEY);
         }
-        self.inner.tokens.borrow_mut().clear();
-        self.inner.in_flight.borrow_mut().clear();
+        self.inner.tokens.clear();
         *self.inner.refresh_token.borrow_mut() = None;
         *self.inner.account.borrow_mut() = None;
         let url = oauth::logout_url(&self.inner.config, &self.inner.redirect_uri);
@@ -232,57 +217,29 @@ impl OAuthSession {
         }
     }
 
-    fn cached_token(&self, resource: &Resource) -> Option<String> {
-        let tokens = self.inner.tokens.borrow();
-        let token = tokens.get(resource)?;
-        (token.expires_at_ms - RENEW_MARGIN_MS > now_ms()).then(|| token.token.clone())
-    }
-
-    fn refresh(&self, resource: &Resource) -> Refresh {
-        if let Some(running) = self.inner.in_flight.borrow().get(resource) {
-            return running.clone();
-        }
-        let session = self.clone();
-        let target = resource.clone();
-        let future = async move { session.refresh_now(&target).await }
-            .boxed_local()
-            .shared();
-        self.inner
-            .in_flight
-            .borrow_mut()
-            .insert(resource.clone(), future.clone());
-        future
-    }
-
-    async fn refresh_now(&self, resource: &Resource) -> Result<CachedToken, AuthError> {
+    /// A token for `resource` from the refresh token (which may be rotated on the way).
+    async fn refresh_now(self, resource: Resource) -> Result<Token, AuthError> {
         let refresh_token = self
             .inner
             .refresh_token
             .borrow()
             .clone()
             .ok_or_else(|| AuthError::interactive("You are signed out. Sign in again."))?;
-        let form = oauth::refresh_form(&self.inner.config, &refresh_token, resource);
-        let result = post_token_form(&self.inner.config.token_endpoint(), form).await;
-        self.inner.in_flight.borrow_mut().remove(resource);
-        let response = result?;
+        let form = oauth::refresh_form(&self.inner.config, &refresh_token, &resource);
+        let response = post_token_form(&self.inner.config.token_endpoint(), form).await?;
         if let (Some(new_refresh), Some(account)) = (response.refresh_token.clone(), self.account())
         {
             self.store_session(Some(new_refresh), account)?;
         }
-        let token = cached(&response);
-        self.inner
-            .tokens
-            .borrow_mut()
-            .insert(resource.clone(), token.clone());
-        Ok(token)
+        Ok(cached(&response))
     }
 }
 
-fn cached(response: &TokenResponse) -> CachedToken {
-    CachedToken {
-        token: response.access_token.clone(),
-        expires_at_ms: now_ms() + (response.expires_in.max(60) as f64) * 1000.0,
-    }
+fn cached(response: &TokenResponse) -> Token {
+    (
+        response.access_token.clone(),
+        now_ms() + (response.expires_in.max(60) as f64) * 1000.0,
+    )
 }
 
 async fn post_token_form(endpoint: &str, form: String) -> Result<TokenResponse, AuthError> {
@@ -323,11 +280,11 @@ async fn post_token_form(endpoint: &str, form: String) -> Result<TokenResponse, 
 #[async_trait(?Send)]
 impl TokenSource for OAuthSession {
     async fn access_token(&self, resource: &Resource, fresh: bool) -> Result<String, AuthError> {
-        if !fresh {
-            if let Some(token) = self.cached_token(resource) {
-                return Ok(token);
-            }
-        }
-        self.refresh(resource).await.map(|t| t.token)
+        let session = self.clone();
+        let target = resource.clone();
+        self.inner
+            .tokens
+            .get(resource, fresh, move || session.refresh_now(target))
+            .await
     }
 }

@@ -6,7 +6,9 @@ use serde_json::json;
 
 async fn check(world: &World, state: &str, width: u32) {
     world.assert_accessible(state).await;
-    world.full_screenshot(&format!("{state}-{width}"), width).await;
+    world
+        .full_screenshot(&format!("{state}-{width}"), width)
+        .await;
 }
 
 async fn every_page(width: u32, height: u32, theme: Option<&str>) {
@@ -30,10 +32,14 @@ async fn every_page(width: u32, height: u32, theme: Option<&str>) {
 
     world.sign_in_as(ADELE).await;
     wait_until_loaded(&world).await;
-    world.wait_for_count("[data-testid^=tile-] .tile-count", |n| n == 4, "overview").await;
+    world
+        .wait_for_count("[data-testid^=tile-] .tile-count", |n| n == 4, "overview")
+        .await;
     check(&world, &name("queue"), width).await;
 
-    world.type_into("input[type=search]", "no request matches this").await;
+    world
+        .type_into("input[type=search]", "no request matches this")
+        .await;
     world.wait_for("[data-testid=empty-filtered]").await;
     check(&world, &name("queue-filtered-empty"), width).await;
 
@@ -47,7 +53,9 @@ async fn every_page(width: u32, height: u32, theme: Option<&str>) {
     world.wait_for("[data-testid=decision-panel]").await;
     check(&world, &name("detail-pending"), width).await;
     world.click("[data-testid=approve]").await;
-    world.wait_for_text("#justification-error", "Write a justification").await;
+    world
+        .wait_for_text("#justification-error", "Write a justification")
+        .await;
     check(&world, &name("detail-invalid"), width).await;
 
     let extend = state["requests"]
@@ -61,14 +69,22 @@ async fn every_page(width: u32, height: u32, theme: Option<&str>) {
     world.wait_for("[data-testid=decision-blocked]").await;
     check(&world, &name("detail-blocked"), width).await;
 
-    let approved = state["requests"].as_array().unwrap().iter().find(|r| r["state"] == "approved" && r["source"] == "groups").cloned().unwrap();
+    let approved = state["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["state"] == "approved" && r["source"] == "groups")
+        .cloned()
+        .unwrap();
     world.goto(&route(&approved)).await;
     world.wait_for("[data-testid=outcome]").await;
     check(&world, &name("detail-approved"), width).await;
 
     world.goto("/my-requests").await;
     world.wait_for_text("h1", "My Requests").await;
-    world.wait_for_count("[role=status]", |n| n <= 1, "loaded").await;
+    world
+        .wait_for_count("[role=status]", |n| n <= 1, "loaded")
+        .await;
     check(&world, &name("my-requests"), width).await;
 
     world.goto("/approved-by-me").await;
@@ -103,10 +119,14 @@ async fn every_page_is_accessible_in_the_dark_theme() {
 #[tokio::test(flavor = "multi_thread")]
 async fn error_states_and_dialogs_are_accessible() {
     let world = World::start().await;
-    world.fault(json!({ "path": "/arm/", "kind": "status", "status": 503 })).await;
+    world
+        .fault(json!({ "path": "/arm/", "kind": "status", "status": 503 }))
+        .await;
     world.sign_in_as("Alex Wilber").await;
     world.wait_for("[data-testid=source-error]").await;
-    world.wait_for_count(".source-loading", |n| n == 0, "loaded").await;
+    world
+        .wait_for_count(".source-loading", |n| n == 0, "loaded")
+        .await;
     check(&world, "queue-source-error", 1280).await;
 
     world.goto("/my-requests").await;
@@ -122,7 +142,9 @@ async fn error_states_and_dialogs_are_accessible() {
     })
     .await;
     world.goto("/").await;
-    let text = world.wait_for_text("[data-testid=config-error]", "clientId").await;
+    let text = world
+        .wait_for_text("[data-testid=config-error]", "clientId")
+        .await;
     assert!(text.contains("config.json"), "{text}");
     check(&world, "config-error", 1280).await;
     world.finish().await;
@@ -134,34 +156,63 @@ async fn the_queue_and_a_decision_work_from_the_keyboard() {
     world.sign_in_as(ADELE).await;
     wait_until_loaded(&world).await;
     // The skip link is the first stop and moves focus to the main content.
-    world.eval("document.activeElement.blur(); return true;").await;
+    world
+        .eval("document.activeElement.blur(); return true;")
+        .await;
     let body = world.wait_for("body").await;
     body.send_keys("\u{e004}").await.unwrap(); // Tab
     let first = world.eval("return document.activeElement.className;").await;
     assert_eq!(first, "skip-link");
     // Focus is visible: the focused element gets an outline.
-    let outline = world.eval("return getComputedStyle(document.activeElement).outlineStyle;").await;
+    let outline = world
+        .eval("return getComputedStyle(document.activeElement).outlineStyle;")
+        .await;
     assert_ne!(outline, "none");
 
     // Tab to the first row's link and open it with Enter.
     let link = world.wait_for("[data-testid=queue-row] a.row-link").await;
-    let id = world.eval("return document.querySelector('[data-testid=queue-row]').dataset.id;").await;
-    world.eval("document.querySelector('[data-testid=queue-row] a.row-link').focus(); return true;").await;
+    let id = world
+        .eval("return document.querySelector('[data-testid=queue-row]').dataset.id;")
+        .await;
+    world
+        .eval("document.querySelector('[data-testid=queue-row] a.row-link').focus(); return true;")
+        .await;
     link.send_keys("\u{e007}").await.unwrap(); // Enter
     let detail = world.wait_for("[data-testid=request-detail]").await;
-    assert_eq!(detail.attr("data-id").await.unwrap().as_deref(), id.as_str());
+    assert_eq!(
+        detail.attr("data-id").await.unwrap().as_deref(),
+        id.as_str()
+    );
 
     // Type a justification and approve with the keyboard; the decision is announced.
     let textarea = world.wait_for("#approver-justification").await;
-    textarea.send_keys("Checked the change record, CHG-3001").await.unwrap();
+    textarea
+        .send_keys("Checked the change record, CHG-3001")
+        .await
+        .unwrap();
     textarea.send_keys("\u{e004}").await.unwrap(); // Tab to Approve
-    let focused = world.eval("return document.activeElement.dataset.testid;").await;
+    let focused = world
+        .eval("return document.activeElement.dataset.testid;")
+        .await;
     assert_eq!(focused, "approve");
-    let label = world.eval("return document.activeElement.getAttribute('aria-label');").await;
+    let label = world
+        .eval("return document.activeElement.getAttribute('aria-label');")
+        .await;
     assert!(label.as_str().unwrap().starts_with("Approve "), "{label}");
-    world.browser.active_element().await.unwrap().send_keys("\u{e00d}").await.unwrap(); // Space
-    world.wait_for_text("[data-testid=confirmation]", "Approved").await;
-    world.wait_for_text("[data-testid=announcer]", "Approved").await;
+    world
+        .browser
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{e00d}")
+        .await
+        .unwrap(); // Space
+    world
+        .wait_for_text("[data-testid=confirmation]", "Approved")
+        .await;
+    world
+        .wait_for_text("[data-testid=announcer]", "Approved")
+        .await;
     world.finish().await;
 }
 

@@ -71,8 +71,17 @@ async fn a_host_portal_supplies_tokens_and_receives_events() {
         .iter()
         .filter(|m| m["type"] == "pim-approvals:token-request")
         .collect();
-    assert!(requests.iter().any(|m| m["resource"] == "graph"));
-    assert!(requests.iter().any(|m| m["resource"] == "arm"));
+    // One request per resource: the sources starting together share it.
+    for resource in ["graph", "arm", "portal"] {
+        assert_eq!(
+            requests
+                .iter()
+                .filter(|m| m["resource"] == resource)
+                .count(),
+            1,
+            "{resource}"
+        );
+    }
     assert_eq!(world.text_or_empty("#badge").await, expected.to_string());
     let height = last_of(&received, "pim-approvals:height").expect("a height event")["height"]
         .as_u64()
