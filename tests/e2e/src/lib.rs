@@ -32,6 +32,10 @@ pub struct Options {
     pub token_lifetime_secs: i64,
     /// The built app to serve; `None` = [`dist_dir`].
     pub dist: Option<PathBuf>,
+    /// Fixed delay on every emulator response.
+    pub latency_ms: u64,
+    /// Synthetic pending requests added to the demo tenant.
+    pub generate: usize,
 }
 
 impl Default for Options {
@@ -44,6 +48,8 @@ impl Default for Options {
             app_config_overlay: serde_json::Map::new(),
             token_lifetime_secs: 3599,
             dist: None,
+            latency_ms: 0,
+            generate: 0,
         }
     }
 }
@@ -150,6 +156,8 @@ impl World {
         config.test_controls = true;
         config.page_size = options.page_size;
         config.token_lifetime_secs = options.token_lifetime_secs;
+        config.latency_ms = options.latency_ms;
+        config.generate = options.generate;
         config.app_config_overlay = options.app_config_overlay;
         config.serve_app = Some(ServeApp {
             dir: options.dist.unwrap_or_else(dist_dir),
