@@ -17,6 +17,8 @@ ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 # Tools: cargo-installed ones in $CARGO_HOME/bin, wasm-opt (npm binaryen) in .tools/npm.
 export PATH := $(ROOT)/.tools/npm/node_modules/.bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 TOOLS := $(ROOT)/.ci/tools.sh
+# Runs a test command and ends any browser it leaves behind (see the script).
+REAP := $(ROOT)/.ci/reap.sh
 
 # Where the release bundle goes (Trunk's --dist) and the URL path it is served under.
 DIST ?= dist
@@ -117,12 +119,12 @@ test-unit: tools-rust
 
 # wasm-bindgen-test in headless Chromium (runner from .cargo/config.toml, browser from webdriver.json).
 test-wasm: tools-browser
-	cargo test --target wasm32-unknown-unknown -p pim-approvals
+	$(REAP) cargo test --target wasm32-unknown-unknown -p pim-approvals
 
 # End-to-end: the built bundle in $(DIST)/ against the emulator, driven through chromedriver.
 test-e2e: tools-browser
 	@test -f "$(DIST)/index.html" || { echo "$(DIST)/index.html missing: run make build first"; exit 1; }
-	PIM_DIST="$(abspath $(DIST))" cargo test -p e2e -- --test-threads=$(E2E_THREADS)
+	PIM_DIST="$(abspath $(DIST))" $(REAP) cargo test -p e2e -- --test-threads=$(E2E_THREADS)
 
 # ---------------------------------------------------------------------------------------------
 

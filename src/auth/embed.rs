@@ -112,14 +112,16 @@ pub fn is_embedded() -> bool {
 }
 
 type Waiter = oneshot::Sender<Result<Token, AuthError>>;
+type NavigateHandler = Rc<dyn Fn(String)>;
+type ThemeHandler = Rc<dyn Fn(Option<String>, Option<String>)>;
 
 struct Inner {
     config: EmbeddingConfig,
     waiting: RefCell<HashMap<String, Waiter>>,
     tokens: Rc<TokenCache>,
     next_id: RefCell<u64>,
-    on_navigate: RefCell<Option<Rc<dyn Fn(String)>>>,
-    on_theme: RefCell<Option<Rc<dyn Fn(Option<String>, Option<String>)>>>,
+    on_navigate: RefCell<Option<NavigateHandler>>,
+    on_theme: RefCell<Option<ThemeHandler>>,
 }
 
 /// The app's side of the channel to the host portal. Cheap to clone.

@@ -24,9 +24,9 @@ pub async fn challenge(verifier: &str) -> Result<String, String> {
         .crypto()
         .map_err(|_| "the browser has no crypto API")?
         .subtle();
-    let mut data = verifier.as_bytes().to_vec();
+    let data = verifier.as_bytes().to_vec();
     let promise = subtle
-        .digest_with_str_and_u8_array("SHA-256", &mut data)
+        .digest_with_str_and_u8_array("SHA-256", &data)
         .map_err(|_| {
             "SHA-256 is not available (is the page served over https or from localhost?)"
         })?;

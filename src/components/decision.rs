@@ -39,7 +39,7 @@ impl Default for PageNotices {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-enum Sending {
+enum SendState {
     Idle,
     Sending(Decision),
     Checking,
@@ -83,7 +83,7 @@ pub fn DecisionPanel(
     let policy = app.config().approver_justification;
     let records_justification = source.records_justification();
     let subject = format!("{} for {}", request.role.name, request.requester.name());
-    let state = RwSignal::new(Sending::Idle);
+    let state = RwSignal::new(SendState::Idle);
     let error = RwSignal::new(None::<SourceError>);
     let invalid = RwSignal::new(None::<String>);
     let done = RwSignal::new(false);
@@ -101,7 +101,7 @@ pub fn DecisionPanel(
     });
     let submit = StoredValue::new_local(move |decision: Decision| {
         // Synchronous guard: a second click in the same instant sees this and sends nothing.
-        if state.get_untracked() != Sending::Idle || done.get_untracked() {
+        if state.get_untracked() != SendState::Idle || done.get_untracked() {
             return;
         }
         let text = justification.get_untracked();
@@ -121,7 +121,7 @@ pub fn DecisionPanel(
         };
         invalid.set(None);
         error.set(None);
-        state.set(Sending::Sending(decision));
+        state.set(SendState::Sending(decision));
         let context = context.clone();
         leptos::task::spawn_local(async move {
             match context.send(decision, &checked, state).await {
@@ -131,16 +131,16 @@ pub fn DecisionPanel(
                 }
                 Err(e) => error.set(Some(e)),
             }
-            state.set(Sending::Idle);
+            state.set(SendState::Idle);
         });
     });
-    let busy = move || state.get() != Sending::Idle || done.get();
+    let busy = move || state.get() != SendState::Idle || done.get();
     let status_text = move || match state.get() {
-        Sending::Sending(d) => Some(format!("Sending your {}…", d.verb().to_lowercase())),
-        Sending::Checking => {
+        SendState::Sending(d) => Some(format!("Sending your {}…", d.verb().to_lowercase())),
+        SendState::Checking => {
             Some("The connection dropped; checking whether your decision was recorded…".into())
         }
-        Sending::Idle => None,
+        SendState::Idle => None,
     };
     let remaining = move || {
         let used = justification.with(|t| t.trim().chars().count());
@@ -274,7 +274,7 @@ impl DecisionContext {
         &self,
         decision: Decision,
         justification: &str,
-        state: RwSignal<Sending>,
+        state: RwSignal<SendState>,
     ) -> Result<(), SourceError> {
         let request = &self.detail.request;
         match self
@@ -291,7 +291,7 @@ impl DecisionContext {
                 Err(e)
             }
             Err(e) if e.kind == ErrorKind::Network => {
-                state.set(Sending::Checking);
+                state.set(SendState::Checking);
                 let me = self.app.me();
                 match self.source.approval(request).await {
                     Ok(now)

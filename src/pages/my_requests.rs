@@ -66,7 +66,7 @@ pub fn MyRequestsPage() -> impl IntoView {
                         .get()
                         .map(|answers| {
                             let mut rows = successes(&answers);
-                            rows.sort_by(|a, b| b.created.cmp(&a.created));
+                            rows.sort_by_key(|r| std::cmp::Reverse(r.created));
                             let retry = Callback::new(move |_| reload.update(|n| *n += 1));
                             let errors = failures(&answers)
                                 .into_iter()

@@ -7,7 +7,6 @@
 //! Run: `cargo bench -p e2e --bench queue_load` (needs dist/ and chromedriver, like the e2e tests).
 
 use e2e::*;
-use serde_json::Value;
 use std::time::Duration;
 
 const LATENCY_MS: u64 = 150;
@@ -52,10 +51,7 @@ async fn main() {
         rows = timing["rows"].as_u64().unwrap();
     }
     let log = world.log().await;
-    let preflights = log
-        .iter()
-        .filter(|e| e["method"] == Value::from("OPTIONS"))
-        .count();
+    let preflights = log.iter().filter(|e| e["method"] == "OPTIONS").count();
     let complete = median(complete_ms.clone());
     let call_count = median(calls);
     println!("queue_load: {rows} pending requests from 5 sources, {LATENCY_MS} ms per response");
