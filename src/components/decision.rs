@@ -279,7 +279,7 @@ impl DecisionContext {
         let request = &self.detail.request;
         match self
             .source
-            .decide(request, self.approval(), decision, justification)
+            .decide(self.approval(), decision, justification)
             .await
         {
             Ok(()) => {

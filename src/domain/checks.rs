@@ -191,28 +191,17 @@ mod tests {
         ticket: bool,
     ) -> ApprovalRequest {
         ApprovalRequest {
-            key: RequestKey::new(SourceKind::EntraRoles, "r1"),
-            requester: Person::default(),
             role: RoleRef {
                 id: Some(role_id.into()),
                 name: "Role".into(),
             },
-            scope: ScopeRef::default(),
-            action: RequestAction::Activate,
-            status: RequestStatus::Pending,
-            created: Utc::now(),
-            start: None,
             duration: Some(IsoDuration::from_hours(hours)),
-            end: None,
             justification: justification.map(str::to_string),
             ticket: ticket.then(|| Ticket {
                 number: "CHG-1".into(),
                 system: None,
             }),
-            completed: None,
-            review: None,
-            approval_id: None,
-            locator: None,
+            ..ApprovalRequest::sample("r1", Utc::now())
         }
     }
 
@@ -335,25 +324,12 @@ mod blocker_tests {
 
     fn pending(requester: &str, action: RequestAction, hours_ago: i64) -> ApprovalRequest {
         ApprovalRequest {
-            key: RequestKey::new(SourceKind::EntraRoles, "r"),
             requester: Person {
                 id: Some(requester.into()),
                 ..Person::default()
             },
-            role: RoleRef::default(),
-            scope: ScopeRef::default(),
             action,
-            status: RequestStatus::Pending,
-            created: Utc::now() - Duration::hours(hours_ago),
-            start: None,
-            duration: None,
-            end: None,
-            justification: None,
-            ticket: None,
-            completed: None,
-            review: None,
-            approval_id: None,
-            locator: None,
+            ..ApprovalRequest::sample("r", Utc::now() - Duration::hours(hours_ago))
         }
     }
 

@@ -230,19 +230,8 @@ mod tests {
     ) -> ApprovalRequest {
         let created = now() - Duration::hours(created_hours_ago);
         ApprovalRequest {
-            key: RequestKey::new(SourceKind::EntraRoles, id),
-            requester: Person::default(),
-            role: RoleRef::default(),
-            scope: ScopeRef::default(),
-            action: RequestAction::Activate,
             status,
-            created,
-            start: None,
             duration: Some(IsoDuration::from_hours(2)),
-            end: None,
-            justification: None,
-            ticket: None,
-            completed: None,
             review: review.map(|(decision, by, after_hours)| Review {
                 decision,
                 by: Person {
@@ -252,8 +241,7 @@ mod tests {
                 at: Some(created + Duration::hours(after_hours)),
                 justification: Some("ok".into()),
             }),
-            approval_id: None,
-            locator: None,
+            ..ApprovalRequest::sample(id, created)
         }
     }
 

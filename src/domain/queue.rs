@@ -233,18 +233,9 @@ mod tests {
                 id: "/".into(),
                 name: "Directory".into(),
             },
-            action: RequestAction::Activate,
-            status: RequestStatus::Pending,
-            created: now() - Duration::minutes(minutes_ago),
-            start: None,
             duration: Some(IsoDuration::from_hours(1)),
-            end: None,
             justification: Some(format!("work for {who}")),
-            ticket: None,
-            completed: None,
-            review: None,
-            approval_id: None,
-            locator: None,
+            ..ApprovalRequest::sample(id, now() - Duration::minutes(minutes_ago))
         }
     }
 

@@ -439,6 +439,31 @@ impl ApprovalRequest {
 }
 
 #[cfg(test)]
+impl ApprovalRequest {
+    /// A pending Entra role activation made at `created`, for tests to change what they are about.
+    pub fn sample(id: &str, created: DateTime<Utc>) -> Self {
+        ApprovalRequest {
+            key: RequestKey::new(SourceKind::EntraRoles, id),
+            requester: Person::default(),
+            role: RoleRef::default(),
+            scope: ScopeRef::default(),
+            action: RequestAction::Activate,
+            status: RequestStatus::Pending,
+            created,
+            start: None,
+            duration: None,
+            end: None,
+            justification: None,
+            ticket: None,
+            completed: None,
+            review: None,
+            approval_id: None,
+            locator: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

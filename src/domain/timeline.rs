@@ -191,26 +191,17 @@ mod tests {
     fn request(status: RequestStatus, review: Option<Review>) -> ApprovalRequest {
         let created = Utc.with_ymd_and_hms(2026, 11, 22, 13, 0, 0).unwrap();
         ApprovalRequest {
-            key: RequestKey::new(SourceKind::EntraRoles, "r"),
             requester: Person {
                 id: Some("alex".into()),
                 display_name: Some("Alex Wilber".into()),
                 upn: None,
             },
-            role: RoleRef::default(),
-            scope: ScopeRef::default(),
-            action: RequestAction::Activate,
             status,
-            created,
-            start: None,
             duration: Some(IsoDuration::from_hours(2)),
-            end: None,
             justification: Some("Rotate keys".into()),
-            ticket: None,
             completed: Some(created + Duration::minutes(62)),
             review,
-            approval_id: None,
-            locator: None,
+            ..ApprovalRequest::sample("r", created)
         }
     }
 

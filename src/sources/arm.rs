@@ -228,15 +228,11 @@ impl RequestSource for ArmSource {
 
     async fn decide(
         &self,
-        _request: &ApprovalRequest,
         approval: &Approval,
         decision: Decision,
         justification: &str,
     ) -> Result<(), SourceError> {
-        let stage = approval.decidable_stage().ok_or_else(|| {
-            SourceError::new(SourceKind::AzureResources, ErrorKind::Forbidden)
-                .with_detail("no approval stage is assigned to you")
-        })?;
+        let stage = super::stage_to_decide(approval, SourceKind::AzureResources)?;
         let url = stage_url(&self.base(), &approval.id, &stage.id);
         let body = decision_body(decision, justification);
         // 200 with the stage (swagger) or an empty 204 (Learn how-to): both mean done.
@@ -315,12 +311,8 @@ fn attach_reviews(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixture;
     use super::*;
-
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
 
     #[test]
     fn maps_the_documented_schedule_request() {

@@ -313,15 +313,11 @@ impl RequestSource for GraphSource {
 
     async fn decide(
         &self,
-        _request: &ApprovalRequest,
         approval: &Approval,
         decision: Decision,
         justification: &str,
     ) -> Result<(), SourceError> {
-        let stage = approval.decidable_stage().ok_or_else(|| {
-            SourceError::new(self.flavor.kind, super::ErrorKind::Forbidden)
-                .with_detail("no approval step is assigned to you")
-        })?;
+        let stage = super::stage_to_decide(approval, self.flavor.kind)?;
         let url = format!(
             "{}/{}/{}",
             self.approval_url(&approval.id),

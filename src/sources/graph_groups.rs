@@ -51,14 +51,10 @@ fn target(item: &Value) -> (RoleRef, ScopeRef) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixture;
     use super::super::graph::{parse_approval, parse_request};
     use super::*;
     use crate::domain::*;
-
-    fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
 
     #[test]
     fn maps_the_documented_example_despite_its_typos() {

@@ -4,7 +4,7 @@
 
 use super::http::Http;
 use super::json::{text, timestamp};
-use super::{ErrorKind, RequestSource, SourceError};
+use super::{RequestSource, SourceError};
 use crate::domain::history::DateRange;
 use crate::domain::*;
 use async_trait::async_trait;
@@ -182,14 +182,11 @@ impl RequestSource for MimPamSource {
 
     async fn decide(
         &self,
-        _request: &ApprovalRequest,
         approval: &Approval,
         decision: Decision,
         _justification: &str,
     ) -> Result<(), SourceError> {
-        if approval.id.is_empty() {
-            return Err(SourceError::new(SourceKind::MimPam, ErrorKind::NotFound));
-        }
+        super::stage_to_decide(approval, SourceKind::MimPam)?;
         let url = decision_url(&self.http.url(""), &approval.id, decision)?;
         self.http.write(Method::POST, &url, None).await.map(|_| ())
     }

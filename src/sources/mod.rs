@@ -50,7 +50,6 @@ pub trait RequestSource {
     /// Writes one decision. `approval` is the one read when the page opened, so this is one call.
     async fn decide(
         &self,
-        request: &ApprovalRequest,
         approval: &Approval,
         decision: Decision,
         justification: &str,
@@ -78,6 +77,25 @@ pub trait RequestSource {
 
     /// A plain sentence on what this service keeps as history, shown on the history pages.
     fn history_note(&self) -> &'static str;
+}
+
+/// The stage of `approval` the signed-in approver may decide, or the refusal to show.
+pub fn stage_to_decide(
+    approval: &Approval,
+    source: SourceKind,
+) -> Result<&crate::domain::Stage, SourceError> {
+    approval.decidable_stage().ok_or_else(|| {
+        SourceError::new(source, ErrorKind::Forbidden)
+            .with_detail("no open approval stage is assigned to you")
+    })
+}
+
+/// Reads a JSON fixture from `tests/fixtures/` (the services' documented examples).
+#[cfg(test)]
+pub fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture exists"))
+        .expect("fixture is JSON")
 }
 
 /// Builds the sources `config.json` turns on, in the order of [`SourceKind::ALL`].

@@ -139,17 +139,11 @@ impl RequestSource for PortalSource {
 
     async fn decide(
         &self,
-        _request: &ApprovalRequest,
         approval: &Approval,
         decision: Decision,
         justification: &str,
     ) -> Result<(), SourceError> {
-        if approval.decidable_stage().is_none() {
-            return Err(SourceError::new(
-                SourceKind::PortalApi,
-                ErrorKind::Forbidden,
-            ));
-        }
+        super::stage_to_decide(approval, SourceKind::PortalApi)?;
         let url = decision_url(&self.http.url(""), &approval.id, decision);
         let body = json!({ "justification": justification });
         self.http
