@@ -436,6 +436,23 @@ pub fn calls<'a>(log: &'a [Value], method: &str, needle: &str) -> Vec<&'a Value>
 
 // --- the demo tenant as the emulator reports it ---
 
+/// The requests of an emulator state (`GET /_emulator/state`).
+pub fn requests(state: &Value) -> &[Value] {
+    state["requests"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// The first request of the state that matches, or a failure naming what was looked for.
+pub fn first_request(state: &Value, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+    requests(state)
+        .iter()
+        .find(|r| matches(r))
+        .cloned()
+        .unwrap_or_else(|| panic!("the demo tenant has {what}"))
+}
+
 pub fn slug(source: &str) -> &'static str {
     match source {
         "entraRoles" => "entra-roles",
@@ -460,9 +477,7 @@ pub fn is_pending_for(request: &Value, user: &str) -> bool {
 /// The requests the emulator says are waiting for `user`, as (source slug, id).
 pub async fn expected_queue(world: &World, user: &str) -> BTreeSet<(String, String)> {
     let state = world.state().await;
-    state["requests"]
-        .as_array()
-        .unwrap()
+    requests(&state)
         .iter()
         .filter(|r| is_pending_for(r, user))
         .map(|r| {
@@ -513,9 +528,7 @@ pub async fn wait_until_loaded(world: &World) {
 /// A decidable request (activation, not expiring in the next minutes) of `source` for Adele.
 pub async fn pick(world: &World, source: &str, skip: usize) -> Value {
     let state = world.state().await;
-    state["requests"]
-        .as_array()
-        .unwrap()
+    requests(&state)
         .iter()
         .filter(|r| {
             r["source"] == source && is_pending_for(r, ADELE_ID) && r["action"] == "SelfActivate"

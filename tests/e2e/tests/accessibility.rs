@@ -58,9 +58,7 @@ async fn every_page(width: u32, height: u32, theme: Option<&str>) {
         .await;
     check(&world, &name("detail-invalid"), width).await;
 
-    let extend = state["requests"]
-        .as_array()
-        .unwrap()
+    let extend = requests(&state)
         .iter()
         .find(|r| is_pending_for(r, ADELE_ID) && r["action"] == "SelfExtend")
         .cloned()
@@ -69,9 +67,7 @@ async fn every_page(width: u32, height: u32, theme: Option<&str>) {
     world.wait_for("[data-testid=decision-blocked]").await;
     check(&world, &name("detail-blocked"), width).await;
 
-    let approved = state["requests"]
-        .as_array()
-        .unwrap()
+    let approved = requests(&state)
         .iter()
         .find(|r| r["state"] == "approved" && r["source"] == "groups")
         .cloned()

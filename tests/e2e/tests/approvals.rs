@@ -120,9 +120,7 @@ async fn approve_and_deny(source: &str) {
 
     let state = world.state().await;
     let find = |id: &Value| {
-        state["requests"]
-            .as_array()
-            .unwrap()
+        requests(&state)
             .iter()
             .find(|r| &r["id"] == id)
             .cloned()
@@ -175,7 +173,7 @@ async fn own_extend_and_expired_requests_cannot_be_decided() {
         .wait_for_count(".source-loading", |n| n == 0, "all sources loaded")
         .await;
     let state = world.state().await;
-    let requests = state["requests"].as_array().unwrap().clone();
+    let requests = requests(&state).to_vec();
     // Megan's own pending requests are not in her queue, and their page says why there are no buttons.
     let own = requests
         .iter()
@@ -248,9 +246,7 @@ async fn a_request_that_expires_while_open_is_refused_by_the_service() {
     .await;
     world.sign_in_as(ADELE).await;
     let state = world.state().await;
-    let soonest = state["requests"]
-        .as_array()
-        .unwrap()
+    let soonest = requests(&state)
         .iter()
         .filter(|r| {
             r["source"] == "entraRoles"
@@ -278,9 +274,7 @@ async fn a_request_that_expires_while_open_is_refused_by_the_service() {
 async fn someone_else_deciding_first_is_shown_with_who_and_when() {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
-    let request = world.state().await["requests"]
-        .as_array()
-        .unwrap()
+    let request = requests(&world.state().await)
         .iter()
         .find(|r| {
             r["source"] == "entraRoles"
@@ -496,9 +490,7 @@ async fn failures_keep_the_justification_and_never_show_success() {
         .wait_for_text("[data-testid=confirmation]", "Approved")
         .await;
     let state = world.state().await;
-    let decided = state["requests"]
-        .as_array()
-        .unwrap()
+    let decided = requests(&state)
         .iter()
         .find(|r| r["id"] == request["id"])
         .unwrap()

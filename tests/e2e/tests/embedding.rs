@@ -223,9 +223,7 @@ async fn the_app_works_under_a_sub_path_with_deep_links() {
     })
     .await;
     let state = world.state().await;
-    let request = state["requests"]
-        .as_array()
-        .unwrap()
+    let request = requests(&state)
         .iter()
         .find(|r| r["source"] == "azureResources" && is_pending_for(r, ADELE_ID))
         .cloned()

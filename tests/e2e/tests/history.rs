@@ -20,12 +20,7 @@ fn expected_overview(state: &Value, user: &str) -> [usize; 4] {
     let mine = |r: &&Value| {
         r["principal"] != user && r["approvers"].as_array().unwrap().iter().any(|a| a == user)
     };
-    let requests: Vec<&Value> = state["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(mine)
-        .collect();
+    let requests: Vec<&Value> = requests(&state).iter().filter(mine).collect();
     let recent = |r: &Value, state_name: &str| {
         r["state"] == state_name
             && r["source"] != "mimPam"
@@ -115,9 +110,7 @@ async fn my_requests_show_every_status_and_cancel_after_confirmation() {
     world.goto("/my-requests").await;
     world.wait_for("[data-testid=history-row]").await;
     let state = world.state().await;
-    let own: Vec<&Value> = state["requests"]
-        .as_array()
-        .unwrap()
+    let own: Vec<&Value> = requests(&state)
         .iter()
         .filter(|r| r["principal"] == alex)
         .collect();
@@ -235,9 +228,7 @@ async fn requests_i_approved_lists_todays_decisions_with_bounded_calls_and_a_saf
     // Every decision Adele made in the last 7 days, from every source with history.
     let state = world.state().await;
     let now = at(&state["now"]);
-    let expected = state["requests"]
-        .as_array()
-        .unwrap()
+    let expected = requests(&state)
         .iter()
         .filter(|r| {
             r["decision"]["by"] == ADELE_ID
@@ -314,9 +305,7 @@ async fn old_links_show_the_outcome_and_the_timeline() {
     world.sign_in_as(ADELE).await;
     let state = world.state().await;
     let find = |source: &str, status: &str| -> Value {
-        state["requests"]
-            .as_array()
-            .unwrap()
+        requests(&state)
             .iter()
             .find(|r| {
                 r["source"] == source
@@ -387,9 +376,7 @@ async fn old_links_show_the_outcome_and_the_timeline() {
 async fn a_deep_link_survives_sign_in() {
     let world = World::start().await;
     let state = world.state().await;
-    let request = state["requests"]
-        .as_array()
-        .unwrap()
+    let request = requests(&state)
         .iter()
         .find(|r| r["source"] == "groups" && is_pending_for(r, ADELE_ID))
         .cloned()
