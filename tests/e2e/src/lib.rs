@@ -108,10 +108,12 @@ fn free_port() -> u16 {
 async fn start_chromedriver() -> (Child, u16) {
     let port = free_port();
     let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    // Its own process group, so the Chromium it starts can be stopped with it even if a test panics.
     let child = Command::new(binary)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .expect("chromedriver on PATH (make test installs chromium-driver)");
@@ -419,11 +421,22 @@ impl World {
         builder.send().await.expect("emulator answers")
     }
 
+    /// Ends the browser session; the rest (ChromeDriver, Chromium, emulator) stops on drop.
     pub async fn finish(self) {
-        let _ = self.browser.close().await;
-        let mut driver = self.driver;
-        let _ = driver.kill().await;
-        self.emulator.shutdown();
+        let _ = self.browser.clone().close().await;
+    }
+}
+
+impl Drop for World {
+    /// Stops ChromeDriver and every Chromium process it started (one process group), also when a
+    /// test failed half-way.
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
@@ -644,6 +657,17 @@ pub fn axe_source() -> String {
 impl World {
     /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page and fails with every violation.
     pub async fn assert_accessible(&self, state: &str) {
+        let violations = self.accessibility_violations().await;
+        assert!(
+            violations.is_empty(),
+            "{state}: {} accessibility violations:\n{}",
+            violations.len(),
+            serde_json::to_string_pretty(&violations).unwrap_or_default()
+        );
+    }
+
+    /// axe-core's violations on the current page (rule id, impact, help and the first nodes).
+    pub async fn accessibility_violations(&self) -> Vec<Value> {
         let loaded = self.eval("return typeof window.axe !== 'undefined';").await;
         if loaded != Value::Bool(true) {
             self.browser
@@ -663,12 +687,6 @@ impl World {
             )
             .await
             .expect("axe runs");
-        let violations = result.as_array().cloned().unwrap_or_default();
-        assert!(
-            violations.is_empty(),
-            "{state}: {} accessibility violations:\n{}",
-            violations.len(),
-            serde_json::to_string_pretty(&violations).unwrap_or_default()
-        );
+        result.as_array().cloned().unwrap_or_default()
     }
 }
