@@ -6,8 +6,10 @@
 #   trunk         trunk $TRUNK_VERSION (cargo install --locked; ~10 minutes the first time)
 #   wasm-bindgen  wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 #                 (also provides wasm-bindgen-test-runner)
-#   wasm-opt      binaryen from npm, pinned by .ci/tools/package.json + package-lock.json,
-#                 installed into .tools/npm (git-ignored); `make` puts .tools/npm/node_modules/.bin on PATH
+#   npm           the npm tools pinned by .ci/tools/package.json + package-lock.json, installed with
+#                 `npm ci` into .tools/npm (git-ignored): wasm-opt (binaryen; `make` puts
+#                 .tools/npm/node_modules/.bin first on PATH) and axe-core (e2e accessibility checks).
+#                 `wasm-opt` is another name for this step.
 #   browser       Debian chromium + chromium-driver (apt-get; sudo only when not root)
 #   brotli        a brotli compressor for `make size` (Debian brotli, or python3's brotli module)
 #
@@ -88,7 +90,7 @@ tool_wasm_bindgen() {
     cargo install --force wasm-bindgen-cli --version "=$version"
 }
 
-tool_wasm_opt() {
+tool_npm() {
     local version pinned_in_trunk
     version="$(wasm_opt_version)"
     [ -n "$version" ] || die "cannot read the binaryen version from .ci/tools/package-lock.json"
@@ -97,12 +99,13 @@ tool_wasm_opt() {
         die "Trunk.toml pins wasm_opt = \"$pinned_in_trunk\" but .ci/tools/package-lock.json has binaryen $version: make them agree"
     fi
     if [ "$("$NPM_TOOLS/node_modules/.bin/wasm-opt" --version 2>/dev/null || true)" = "wasm-opt version $version (version_$version)" ] &&
+        [ -f "$NPM_TOOLS/node_modules/axe-core/axe.min.js" ] &&
         cmp -s "$ROOT/.ci/tools/package-lock.json" "$NPM_TOOLS/package-lock.json"; then
         return
     fi
     need node "install Node.js 18 or newer"
     need npm "install npm"
-    say "npm ci binaryen@$version into .tools/npm"
+    say "npm ci into .tools/npm (binaryen $version, axe-core)"
     mkdir -p "$NPM_TOOLS"
     cp "$ROOT/.ci/tools/package.json" "$ROOT/.ci/tools/package-lock.json" "$NPM_TOOLS/"
     (cd "$NPM_TOOLS" && npm ci --no-audit --no-fund --loglevel=error)
@@ -123,13 +126,13 @@ tool_brotli() {
     apt_install brotli
 }
 
-[ "$#" -gt 0 ] || set -- rust trunk wasm-bindgen wasm-opt browser brotli
+[ "$#" -gt 0 ] || set -- rust trunk wasm-bindgen npm browser brotli
 for tool in "$@"; do
     case "$tool" in
         rust) tool_rust ;;
         trunk) tool_trunk ;;
         wasm-bindgen) tool_wasm_bindgen ;;
-        wasm-opt) tool_wasm_opt ;;
+        npm | wasm-opt) tool_npm ;;
         browser) tool_browser ;;
         brotli) tool_brotli ;;
         *) die "unknown tool '$tool'" ;;

@@ -431,11 +431,13 @@ impl Drop for World {
     /// Stops ChromeDriver and every Chromium process it started (one process group), also when a
     /// test failed half-way.
     fn drop(&mut self) {
-        if let Some(pid) = self.driver.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &format!("-{pid}")])
-                .stderr(Stdio::null())
-                .status();
+        let group = self.driver.id().and_then(|pid| i32::try_from(pid).ok());
+        // Never 0 or 1: those would mean "my own group" and "every process".
+        if let Some(group) = group.filter(|g| *g > 1) {
+            // SAFETY: killpg only sends a signal, to the group ChromeDriver leads (process_group(0)).
+            unsafe {
+                libc::killpg(group, libc::SIGKILL);
+            }
         }
     }
 }

@@ -499,3 +499,49 @@ async fn failures_keep_the_justification_and_never_show_success() {
     assert_eq!(decided["decision"]["justification"], typed);
     world.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttled_reads_are_retried_and_broken_answers_are_named() {
+    let world = World::start().await;
+    // Graph throttles the first roles list once: the app waits Retry-After and reads again.
+    world
+        .fault(json!({ "method": "GET", "path": "/graph/v1.0/roleManagement/", "kind": "throttle", "retryAfter": 1, "times": 1 }))
+        .await;
+    // The portal answers with cut-off JSON every time: its own error, the rest still shows.
+    world
+        .fault(json!({ "method": "GET", "path": "/portal/api/security/pim/pending-approvals", "kind": "malformed" }))
+        .await;
+    world.sign_in_as(ADELE).await;
+    let error = world
+        .wait_for_text(
+            "[data-testid=source-error][data-source=portal]",
+            "could not be read",
+        )
+        .await;
+    assert!(error.contains("Admin portal"), "{error}");
+    world
+        .wait_for_count(".source-loading", |n| n == 0, "loaded")
+        .await;
+    let expected: BTreeSet<_> = expected_queue(&world, ADELE_ID)
+        .await
+        .into_iter()
+        .filter(|(s, _)| s != "portal")
+        .collect();
+    assert_eq!(shown_queue(&world).await, expected);
+    let log = world.log().await;
+    let roles = calls(
+        &log,
+        "GET",
+        "roleAssignmentScheduleRequests/filterByCurrentUser(on='approver')",
+    );
+    let statuses: Vec<u64> = roles
+        .iter()
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        &statuses[..2],
+        &[429, 200],
+        "retried after the 429: {statuses:?}"
+    );
+    world.finish().await;
+}

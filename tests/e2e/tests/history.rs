@@ -20,7 +20,7 @@ fn expected_overview(state: &Value, user: &str) -> [usize; 4] {
     let mine = |r: &&Value| {
         r["principal"] != user && r["approvers"].as_array().unwrap().iter().any(|a| a == user)
     };
-    let requests: Vec<&Value> = requests(&state).iter().filter(mine).collect();
+    let requests: Vec<&Value> = requests(state).iter().filter(mine).collect();
     let recent = |r: &Value, state_name: &str| {
         r["state"] == state_name
             && r["source"] != "mimPam"
