@@ -7,6 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 /// How far back the overview looks, as in the seed ("Approved (7 days)").
 pub const OVERVIEW_WINDOW: Duration = Duration::days(7);
 
+/// How far a service's clock may run ahead of the browser's and still count as "now".
+pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+
 /// How long PIM keeps request history (audit retention).
 pub const PIM_RETENTION_DAYS: i64 = 30;
 
@@ -72,7 +75,8 @@ pub fn in_bucket(request: &ApprovalRequest, bucket: Bucket, now: DateTime<Utc>) 
         } else {
             settled_at(request)
         };
-        at.is_some_and(|at| at > now - OVERVIEW_WINDOW && at <= now)
+        // No upper bound: a decision stamped by a service clock running ahead of ours still counts.
+        at.is_some_and(|at| at > now - OVERVIEW_WINDOW)
     };
     match bucket {
         Bucket::Pending => status == RequestStatus::Pending,
@@ -112,10 +116,12 @@ pub struct DateRange {
 }
 
 impl DateRange {
+    /// The last `days` days up to now, plus [`CLOCK_SKEW`]: a decision just made is stamped by the
+    /// service's clock, which may run ahead of the browser's (and the page's clock ticks once a second).
     pub fn last_days(days: i64, now: DateTime<Utc>) -> Self {
         DateRange {
             from: now - Duration::days(days),
-            to: now,
+            to: now + CLOCK_SKEW,
         }
     }
 
@@ -312,6 +318,25 @@ mod tests {
             ),
         ];
         let rows = decisions_by(&requests, "me", &DateRange::last_days(7, now()));
+        let just_now = req(
+            "now",
+            RequestStatus::Approved,
+            0,
+            Some((Decision::Approve, "me", 0)),
+        );
+        let ahead = ApprovalRequest {
+            review: just_now.review.clone().map(|r| Review {
+                at: Some(now() + Duration::seconds(30)),
+                ..r
+            }),
+            ..just_now
+        };
+        assert_eq!(
+            decisions_by(&[ahead.clone()], "me", &DateRange::last_days(7, now())).len(),
+            1,
+            "a service clock 30 s ahead still counts"
+        );
+        assert!(in_bucket(&ahead, Bucket::Approved, now()));
         let ids: Vec<_> = rows.iter().map(|r| r.request.key.id.as_str()).collect();
         assert_eq!(ids, ["d2", "a1"]);
         assert_eq!(rows[0].decision, Decision::Deny);
