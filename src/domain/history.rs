@@ -332,7 +332,12 @@ mod tests {
             ..just_now
         };
         assert_eq!(
-            decisions_by(&[ahead.clone()], "me", &DateRange::last_days(7, now())).len(),
+            decisions_by(
+                std::slice::from_ref(&ahead),
+                "me",
+                &DateRange::last_days(7, now())
+            )
+            .len(),
             1,
             "a service clock 30 s ahead still counts"
         );
