@@ -211,6 +211,24 @@ impl World {
         self.wait_for_text("[data-testid=account-name]", name).await;
     }
 
+    /// Opens a deep link to one of Adele's pending `source` requests while signed out, signs in as
+    /// Adele, and checks that the detail of that request is what opens. Returns the request.
+    pub async fn sign_in_through_deep_link(&self, source: &str) -> Value {
+        let state = self.state().await;
+        let request = first_request(
+            &state,
+            &format!("a pending {source} request for Adele"),
+            |r| r["source"] == source && is_pending_for(r, ADELE_ID),
+        );
+        self.sign_in_at(&route(&request), ADELE).await;
+        let detail = self.wait_for("[data-testid=request-detail]").await;
+        assert_eq!(
+            detail.attr("data-id").await.unwrap().as_deref(),
+            request["id"].as_str()
+        );
+        request
+    }
+
     pub async fn wait_for(&self, css: &str) -> Element {
         self.browser
             .wait()

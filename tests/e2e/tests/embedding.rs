@@ -233,18 +233,7 @@ async fn the_app_works_under_a_sub_path_with_deep_links() {
         ..Options::default()
     })
     .await;
-    let state = world.state().await;
-    let request = requests(&state)
-        .iter()
-        .find(|r| r["source"] == "azureResources" && is_pending_for(r, ADELE_ID))
-        .cloned()
-        .unwrap();
-    world.sign_in_at(&route(&request), ADELE).await;
-    let detail = world.wait_for("[data-testid=request-detail]").await;
-    assert_eq!(
-        detail.attr("data-id").await.unwrap().as_deref(),
-        request["id"].as_str()
-    );
+    let request = world.sign_in_through_deep_link("azureResources").await;
     let url = world.browser.current_url().await.unwrap();
     assert_eq!(url.path(), format!("/admin/pim{}", route(&request)));
     world.click("a[href='/admin/pim/my-requests']").await;

@@ -375,18 +375,7 @@ async fn old_links_show_the_outcome_and_the_timeline() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deep_link_survives_sign_in() {
     let world = World::start().await;
-    let state = world.state().await;
-    let request = requests(&state)
-        .iter()
-        .find(|r| r["source"] == "groups" && is_pending_for(r, ADELE_ID))
-        .cloned()
-        .unwrap();
-    world.sign_in_at(&route(&request), ADELE).await;
-    let detail = world.wait_for("[data-testid=request-detail]").await;
-    assert_eq!(
-        detail.attr("data-id").await.unwrap().as_deref(),
-        request["id"].as_str()
-    );
+    let request = world.sign_in_through_deep_link("groups").await;
     let url = world.browser.current_url().await.unwrap();
     assert!(url.path().ends_with(&route(&request)), "{url}");
     assert!(url.query().is_none(), "no code or state left in {url}");
