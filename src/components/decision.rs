@@ -183,26 +183,24 @@ pub fn DecisionPanel(
                     .into_any()
             }}
             <div class="decision-buttons">
-                <button
-                    type="button"
-                    class="button approve"
-                    data-testid="approve"
-                    aria-label=format!("Approve {subject}")
-                    disabled=busy
-                    on:click=move |_| submit.with_value(|f| f(Decision::Approve))
-                >
-                    "Approve"
-                </button>
-                <button
-                    type="button"
-                    class="button deny"
-                    data-testid="deny"
-                    aria-label=format!("Deny {subject}")
-                    disabled=busy
-                    on:click=move |_| submit.with_value(|f| f(Decision::Deny))
-                >
-                    "Deny"
-                </button>
+                {[Decision::Approve, Decision::Deny]
+                    .into_iter()
+                    .map(|decision| {
+                        let name = decision.verb();
+                        view! {
+                            <button
+                                type="button"
+                                class=format!("button {}", name.to_lowercase())
+                                data-testid=name.to_lowercase()
+                                aria-label=format!("{name} {subject}")
+                                disabled=busy
+                                on:click=move |_| submit.with_value(|f| f(decision))
+                            >
+                                {name}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
             </div>
             <p class="sending" role="status">{status_text}</p>
             {move || {
