@@ -290,17 +290,13 @@ fn decide(context: &Context, approval_id: &str, stage_id: &str) -> Response {
     };
     let body = context.request.json_body().unwrap_or(Value::Null);
     let fields = body.get("properties").unwrap_or(&body);
-    let Some(outcome) = fields["reviewResult"]
-        .as_str()
-        .and_then(Outcome::parse_review_result)
-    else {
+    let Some((outcome, justification)) = Outcome::from_review_body(fields) else {
         return simple_error(
             StatusCode::BAD_REQUEST,
             "InvalidRequestContent",
             "The reviewResult must be 'Approve' or 'Deny'.",
         );
     };
-    let justification = fields["justification"].as_str().unwrap_or_default();
     let result = store.decide(
         Source::AzureResources,
         &request_id,

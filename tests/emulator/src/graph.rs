@@ -392,17 +392,13 @@ fn decide(context: &Context, kind: Kind, id: &str, step_id: &str) -> Response {
         None => return not_found("approval", id),
     }
     let body = context.request.json_body().unwrap_or(Value::Null);
-    let Some(outcome) = body["reviewResult"]
-        .as_str()
-        .and_then(Outcome::parse_review_result)
-    else {
+    let Some((outcome, justification)) = Outcome::from_review_body(&body) else {
         return graph_error(
             StatusCode::BAD_REQUEST,
             "BadRequest",
             "The reviewResult must be 'Approve' or 'Deny'.",
         );
     };
-    let justification = body["justification"].as_str().unwrap_or_default();
     match store.decide(
         kind.source(),
         id,

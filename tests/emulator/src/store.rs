@@ -52,6 +52,18 @@ impl Outcome {
             _ => None,
         }
     }
+
+    /// The `{ reviewResult, justification }` of a decision body (Graph, or ARM's `properties`):
+    /// `None` when `reviewResult` is not exactly `Approve` or `Deny`.
+    pub fn from_review_body(fields: &serde_json::Value) -> Option<(Outcome, &str)> {
+        let outcome = fields["reviewResult"]
+            .as_str()
+            .and_then(Outcome::parse_review_result)?;
+        Some((
+            outcome,
+            fields["justification"].as_str().unwrap_or_default(),
+        ))
+    }
 }
 
 #[derive(Clone, Debug)]
