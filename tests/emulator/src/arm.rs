@@ -9,7 +9,7 @@ use crate::clock::format_time;
 use crate::errors::simple_error;
 use crate::http_util::{empty_response, json_response, ApiRequest};
 use crate::ids::derived_guid;
-use crate::paging::paginate;
+use crate::paging::next_link_list;
 use crate::scenario::Source;
 use crate::store::{Caller, CancelError, DecisionError, Outcome, Request, Status, Store};
 use crate::tokens::{bearer_caller, AuthFailure, Resource};
@@ -214,18 +214,7 @@ fn list(context: &Context, render: impl Fn(&Store, &Request, DateTime<Utc>) -> V
             .map(|r| render(&store, r, now))
             .collect()
     };
-    let settings = &context.app.settings;
-    let page = paginate(
-        items,
-        context.request,
-        &settings.base_url,
-        settings.page_size,
-    );
-    let mut body = json!({ "value": page.items });
-    if let Some(link) = page.next_link {
-        body["nextLink"] = json!(link);
-    }
-    json_response(StatusCode::OK, body)
+    next_link_list(items, context.request, &context.app.settings)
 }
 
 /// A1.

@@ -26,6 +26,20 @@ pub fn paginate(items: Vec<Value>, request: &ApiRequest, base_url: &str, page_si
     }
 }
 
+/// `{ "value": [...], "nextLink": "..." }`, the list envelope of ARM and the portal API, for one page.
+pub fn next_link_list(
+    items: Vec<Value>,
+    request: &ApiRequest,
+    settings: &crate::app::Settings,
+) -> axum::response::Response {
+    let page = paginate(items, request, &settings.base_url, settings.page_size);
+    let mut body = serde_json::json!({ "value": page.items });
+    if let Some(link) = page.next_link {
+        body["nextLink"] = Value::String(link);
+    }
+    crate::http_util::json_response(axum::http::StatusCode::OK, body)
+}
+
 fn next_link(request: &ApiRequest, base_url: &str, offset: usize) -> String {
     let token = URL_SAFE_NO_PAD.encode(format!("offset:{offset}"));
     let mut pairs: Vec<(&str, &str)> = request

@@ -7,7 +7,7 @@ use crate::clock::format_time;
 use crate::errors::simple_error;
 use crate::http_util::{json_response, ApiRequest};
 use crate::identity::{session_caller, PORTAL_SESSION_COOKIE};
-use crate::paging::paginate;
+use crate::paging::next_link_list;
 use crate::scenario::{Action, Source};
 use crate::store::{Caller, DecisionError, Outcome, Request, Status, Store};
 use crate::tokens::{bearer_caller, bearer_token, Resource};
@@ -74,18 +74,7 @@ fn list(context: &Context, keep: impl Fn(&Request, DateTime<Utc>) -> bool) -> Re
             .map(|r| request_json(&store, r, now))
             .collect()
     };
-    let settings = &context.app.settings;
-    let page = paginate(
-        items,
-        context.request,
-        &settings.base_url,
-        settings.page_size,
-    );
-    let mut body = json!({ "value": page.items });
-    if let Some(link) = page.next_link {
-        body["nextLink"] = json!(link);
-    }
-    json_response(StatusCode::OK, body)
+    next_link_list(items, context.request, &context.app.settings)
 }
 
 fn pending_approvals(context: &Context) -> Response {
