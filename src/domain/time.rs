@@ -13,14 +13,6 @@ where
         .to_string()
 }
 
-/// Just the time of day, for short sentences ("Approved by Adele Vance at 14:02").
-pub fn format_time_of_day<Tz: TimeZone>(instant: DateTime<Utc>, zone: &Tz) -> String
-where
-    Tz::Offset: std::fmt::Display,
-{
-    instant.with_timezone(zone).format("%H:%M").to_string()
-}
-
 /// `just now`, `5 min ago`, `3 h ago`, `2 d ago`, `in 47 min`, `in 23 h`.
 pub fn relative(instant: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let delta = instant - now;
@@ -61,6 +53,5 @@ mod tests {
         let instant = Utc.with_ymd_and_hms(2026, 11, 22, 13, 2, 0).unwrap();
         let cet = chrono::FixedOffset::east_opt(3600).unwrap();
         assert_eq!(format_local(instant, &cet), "22 Nov 2026, 14:02");
-        assert_eq!(format_time_of_day(instant, &cet), "14:02");
     }
 }

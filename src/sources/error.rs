@@ -132,13 +132,6 @@ impl SourceError {
             ErrorKind::Malformed => "Try again; if it persists, report it to your administrator.".into(),
         }
     }
-
-    pub fn is_retryable_read(&self) -> bool {
-        matches!(
-            self.kind,
-            ErrorKind::Throttled { .. } | ErrorKind::Unavailable | ErrorKind::Network
-        )
-    }
 }
 
 impl fmt::Display for SourceError {
