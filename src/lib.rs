@@ -7,9 +7,12 @@
 
 pub mod app;
 pub mod auth;
+mod boot;
 pub mod components;
 pub mod config;
 pub mod domain;
 pub mod pages;
+mod routes;
 pub mod sources;
 pub mod state;
+mod theme;

@@ -53,6 +53,8 @@ pub struct AuthorizeParams<'a> {
     pub nonce: &'a str,
     pub code_challenge: &'a str,
     pub login_hint: Option<&'a str>,
+    /// `none` for a silent sign-in.
+    pub prompt: Option<&'a str>,
 }
 
 pub fn authorize_url(config: &AppConfig, params: &AuthorizeParams) -> String {
@@ -69,7 +71,21 @@ pub fn authorize_url(config: &AppConfig, params: &AuthorizeParams) -> String {
     if let Some(hint) = params.login_hint.filter(|h| !h.is_empty()) {
         url.push_str(&format!("&login_hint={}", encode(hint)));
     }
+    if let Some(prompt) = params.prompt {
+        url.push_str(&format!("&prompt={}", encode(prompt)));
+    }
     url
+}
+
+/// The redirect errors of a silent sign-in (`prompt=none`) that only the user can resolve.
+pub fn needs_user(error: &str) -> bool {
+    matches!(
+        error,
+        "login_required"
+            | "interaction_required"
+            | "consent_required"
+            | "account_selection_required"
+    )
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
@@ -249,6 +265,7 @@ mod tests {
                 nonce: "n",
                 code_challenge: "c",
                 login_hint: Some("adelev@contoso.onmicrosoft.com"),
+                prompt: None,
             },
         );
         assert!(url.starts_with("http://127.0.0.1:8400/login/c0000000-0000-4000-8000-0000000000c0/oauth2/v2.0/authorize?client_id=d0000000"));
@@ -257,6 +274,26 @@ mod tests {
         assert!(url.contains("management.azure.com%2Fuser_impersonation"));
         assert!(url.contains("api%3A%2F%2Fcontoso-admin-portal%2FPim.ReadWrite"));
         assert!(url.contains("&login_hint=adelev%40contoso.onmicrosoft.com"));
+        assert!(!url.contains("prompt="));
+    }
+
+    #[test]
+    fn silent_sign_in_asks_with_prompt_none() {
+        let url = authorize_url(
+            &config(),
+            &AuthorizeParams {
+                redirect_uri: "http://127.0.0.1:8080/",
+                state: "s",
+                nonce: "n",
+                code_challenge: "c",
+                login_hint: Some("adelev@contoso.onmicrosoft.com"),
+                prompt: Some("none"),
+            },
+        );
+        assert!(url.ends_with("&prompt=none"));
+        assert!(needs_user("login_required"));
+        assert!(needs_user("interaction_required"));
+        assert!(!needs_user("access_denied"));
     }
 
     #[test]

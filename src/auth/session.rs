@@ -1,7 +1,12 @@
 //! The app's own sign-in: authorization code + PKCE redirect, code redemption, per-resource access
 //! tokens from the refresh token (renewed five minutes before they expire, one refresh in flight per
-//! resource), and sign-out. Transient sign-in values and the refresh token live in `sessionStorage`;
-//! access tokens only in memory.
+//! resource), the end of the session and signing in again, and sign-out. Transient sign-in values and
+//! the refresh token live in `sessionStorage`; access tokens only in memory.
+//!
+//! When the identity platform refuses the refresh token in a way only an interactive sign-in fixes
+//! (the SPA token's 24 hours are over: AADSTS700084, `interaction_required`, `login_required`), the dead
+//! token is cleared (a reload does not try it again), the account is kept for `login_hint`, and the
+//! `on_ended` callback tells the app to show one "sign in again" banner.
 
 use super::cache::{Token, TokenCache};
 use super::oauth::{self, AuthorizeParams, RedirectParams, TokenError, TokenResponse};
@@ -24,13 +29,34 @@ struct PendingSignIn {
     nonce: String,
     verifier: String,
     return_to: String,
+    /// Sent with `prompt=none`: if Microsoft needs the user, sign in again interactively.
+    #[serde(default)]
+    silent: bool,
+    #[serde(default)]
+    login_hint: Option<String>,
+}
+
+/// How a redirect back from /authorize ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignInResult {
+    /// Signed in: go to `return_to` (validate it first: it came back through the URL's round trip).
+    Done { return_to: String },
+    /// A silent sign-in (`prompt=none`) found no Microsoft session: start the interactive one.
+    NeedsInteraction {
+        return_to: String,
+        login_hint: Option<String>,
+    },
 }
 
 /// What survives a reload of the tab.
 #[derive(Serialize, Deserialize)]
 struct StoredSession {
-    refresh_token: String,
+    /// `None` once the identity platform refused it for good (the account stays, for `login_hint`).
+    refresh_token: Option<String>,
     account: Account,
+    /// When the interactive sign-in happened (ms since the epoch): the SPA session ends 24 h later.
+    #[serde(default)]
+    signed_in_at_ms: Option<i64>,
 }
 
 struct Inner {
@@ -38,7 +64,9 @@ struct Inner {
     redirect_uri: String,
     refresh_token: RefCell<Option<String>>,
     account: RefCell<Option<Account>>,
+    signed_in_at_ms: RefCell<Option<i64>>,
     tokens: Rc<TokenCache>,
+    on_ended: RefCell<Option<Rc<dyn Fn()>>>,
 }
 
 /// The signed-in state and the token cache; cheap to clone.
@@ -61,9 +89,9 @@ impl OAuthSession {
         let stored: Option<StoredSession> = storage()
             .and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
             .and_then(|text| serde_json::from_str(&text).ok());
-        let (refresh_token, account) = match stored {
-            Some(s) => (Some(s.refresh_token), Some(s.account)),
-            None => (None, None),
+        let (refresh_token, account, signed_in_at_ms) = match stored {
+            Some(s) => (s.refresh_token, Some(s.account), s.signed_in_at_ms),
+            None => (None, None, None),
         };
         OAuthSession {
             inner: Rc::new(Inner {
@@ -71,7 +99,9 @@ impl OAuthSession {
                 redirect_uri,
                 refresh_token: RefCell::new(refresh_token),
                 account: RefCell::new(account),
+                signed_in_at_ms: RefCell::new(signed_in_at_ms),
                 tokens: TokenCache::new(RENEW_MARGIN_MS),
+                on_ended: RefCell::new(None),
             }),
         }
     }
@@ -80,11 +110,29 @@ impl OAuthSession {
         self.inner.account.borrow().clone()
     }
 
+    /// The sign-in ended (its refresh token was refused for good); the account is still known.
+    pub fn has_ended(&self) -> bool {
+        self.inner.account.borrow().is_some() && self.inner.refresh_token.borrow().is_none()
+    }
+
+    /// Called once when the sign-in ends while the app runs.
+    pub fn on_ended(&self, callback: impl Fn() + 'static) {
+        *self.inner.on_ended.borrow_mut() = Some(Rc::new(callback));
+    }
+
+    /// When the interactive sign-in of this session happened.
+    pub fn signed_in_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let ms = (*self.inner.signed_in_at_ms.borrow())?;
+        chrono::DateTime::from_timestamp_millis(ms)
+    }
+
     /// Sends the browser to the sign-in page; `return_to` is the route to restore afterwards.
+    /// `silent` asks with `prompt=none` first (no page shown where a Microsoft session exists).
     pub async fn begin_sign_in(
         &self,
         return_to: &str,
         login_hint: Option<&str>,
+        silent: bool,
     ) -> Result<(), AuthError> {
         let fail = |e: String| AuthError::new(format!("Could not start sign-in: {e}"));
         let pending = PendingSignIn {
@@ -92,6 +140,8 @@ impl OAuthSession {
             nonce: pkce::random_token().map_err(fail)?,
             verifier: pkce::random_token().map_err(fail)?,
             return_to: return_to.to_string(),
+            silent,
+            login_hint: login_hint.map(str::to_string),
         };
         let challenge = pkce::challenge(&pending.verifier).await.map_err(fail)?;
         let url = oauth::authorize_url(
@@ -102,6 +152,7 @@ impl OAuthSession {
                 nonce: &pending.nonce,
                 code_challenge: &challenge,
                 login_hint,
+                prompt: silent.then_some("none"),
             },
         );
         let store = storage().ok_or_else(|| fail("sessionStorage is not available".into()))?;
@@ -117,8 +168,11 @@ impl OAuthSession {
     }
 
     /// Finishes the redirect back from /authorize: checks `state` and `nonce`, redeems the code, and
-    /// returns the route the user wanted. The pending values are single-use.
-    pub async fn complete_sign_in(&self, params: &RedirectParams) -> Result<String, AuthError> {
+    /// says where to go next. The pending values are single-use.
+    pub async fn complete_sign_in(
+        &self,
+        params: &RedirectParams,
+    ) -> Result<SignInResult, AuthError> {
         let store = storage().ok_or_else(|| AuthError::new("sessionStorage is not available."))?;
         let pending: Option<PendingSignIn> = store
             .get_item(PENDING_KEY)
@@ -137,6 +191,12 @@ impl OAuthSession {
             ));
         }
         if let Some(error) = &params.error {
+            if pending.silent && oauth::needs_user(error) {
+                return Ok(SignInResult::NeedsInteraction {
+                    return_to: pending.return_to,
+                    login_hint: pending.login_hint,
+                });
+            }
             let description = params.error_description.as_deref().unwrap_or(error);
             return Err(AuthError::interactive(format!(
                 "Sign-in was not completed: {description}"
@@ -151,9 +211,12 @@ impl OAuthSession {
         );
         let response = post_token_form(&self.inner.config.token_endpoint(), form).await?;
         let account = self.account_from(&response, &pending.nonce)?;
+        *self.inner.signed_in_at_ms.borrow_mut() = Some(now_ms() as i64);
         self.store_session(response.refresh_token.clone(), account)?;
         self.inner.tokens.insert(Resource::Graph, cached(&response));
-        Ok(pending.return_to)
+        Ok(SignInResult::Done {
+            return_to: pending.return_to,
+        })
     }
 
     fn account_from(&self, response: &TokenResponse, nonce: &str) -> Result<Account, AuthError> {
@@ -190,16 +253,39 @@ impl OAuthSession {
         let refresh_token = refresh_token.ok_or_else(|| {
             AuthError::interactive("No refresh token was issued (offline_access was not granted).")
         })?;
+        *self.inner.refresh_token.borrow_mut() = Some(refresh_token);
+        *self.inner.account.borrow_mut() = Some(account);
+        self.persist();
+        Ok(())
+    }
+
+    /// Writes what survives a reload to `sessionStorage`.
+    fn persist(&self) {
+        let Some(account) = self.account() else {
+            return;
+        };
         let stored = StoredSession {
-            refresh_token: refresh_token.clone(),
-            account: account.clone(),
+            refresh_token: self.inner.refresh_token.borrow().clone(),
+            account,
+            signed_in_at_ms: *self.inner.signed_in_at_ms.borrow(),
         };
         if let (Some(store), Ok(text)) = (storage(), serde_json::to_string(&stored)) {
             let _ = store.set_item(SESSION_KEY, &text);
         }
-        *self.inner.refresh_token.borrow_mut() = Some(refresh_token);
-        *self.inner.account.borrow_mut() = Some(account);
-        Ok(())
+    }
+
+    /// The identity platform refused the refresh token for good: forget it (in memory and in
+    /// `sessionStorage`, so a reload does not try it again), keep the account, tell the app once.
+    fn end(&self) {
+        let was_live = self.inner.refresh_token.borrow_mut().take().is_some();
+        self.inner.tokens.clear();
+        self.persist();
+        if was_live {
+            let callback = self.inner.on_ended.borrow().clone();
+            if let Some(callback) = callback {
+                callback();
+            }
+        }
     }
 
     /// Forgets everything in this tab and signs out at the identity platform.
@@ -226,7 +312,15 @@ impl OAuthSession {
             .clone()
             .ok_or_else(|| AuthError::interactive("You are signed out. Sign in again."))?;
         let form = oauth::refresh_form(&self.inner.config, &refresh_token, &resource);
-        let response = post_token_form(&self.inner.config.token_endpoint(), form).await?;
+        let response = match post_token_form(&self.inner.config.token_endpoint(), form).await {
+            Ok(response) => response,
+            Err(error) => {
+                if error.needs_interactive {
+                    self.end();
+                }
+                return Err(error);
+            }
+        };
         if let (Some(new_refresh), Some(account)) = (response.refresh_token.clone(), self.account())
         {
             self.store_session(Some(new_refresh), account)?;

@@ -1,111 +1,79 @@
-//! The decision: a required justification and Approve / Deny buttons named after the request. One click
-//! sends one write; the typed justification survives every failure; success is shown only when the
-//! service confirmed it (a dropped connection is followed by a read to find out what happened).
+//! The decision: a required justification and Approve / Deny buttons named after the request, and the
+//! outcome of the decision in words. The panel only reads and dispatches: the app-level pipeline
+//! ([`crate::state::decisions`]) sends the write, settles uncertain answers by reading back, and owns
+//! the in-flight state, so this panel can be left and reopened mid-write without re-enabling anything.
+//! The typed justification is a draft in `sessionStorage`, kept through every failure and reload.
 
-use crate::domain::checks::{blocker, Blocker};
-use crate::domain::{
-    Approval, ApprovalRequest, Decision, Person, RequestStatus, Review, SourceKind,
-};
-use crate::pages::request_detail::Detail;
-use crate::sources::{ErrorKind, RequestSource, SourceError};
-use crate::state::{load_queue, use_app, AppContext};
+use crate::components::source_status::SourceErrorView;
+use crate::components::time::LocalTime;
+use crate::domain::checks::Blocker;
+use crate::domain::outcome::Outcome;
+use crate::domain::{Approval, ApprovalRequest, Decision, SourceKind};
+use crate::state::decisions::{DecisionInput, DecisionState, Settled};
+use crate::state::use_app;
 use leptos::prelude::*;
-use std::rc::Rc;
 
-/// Messages for the whole page, kept above the parts that reload.
-#[derive(Clone, Copy)]
-pub struct PageNotices {
-    pub confirmation: RwSignal<Option<String>>,
-    pub notice: RwSignal<Option<String>>,
-    /// The request as the service confirmed it after our decision, for services that cannot show a
-    /// decided request again (MIM PAM lists only pending ones).
-    pub confirmed: RwSignal<Option<ApprovalRequest>>,
-}
-
-impl PageNotices {
-    pub fn new() -> Self {
-        PageNotices {
-            confirmation: RwSignal::new(None),
-            notice: RwSignal::new(None),
-            confirmed: RwSignal::new(None),
+/// The request is closed by the decision: the page's banner for the outcome (confirmed, or someone
+/// else was first, or it expired). `None` while nothing closed it.
+#[component]
+pub fn DecisionOutcomeBanner(settled: Settled) -> impl IntoView {
+    let message = settled.message();
+    match settled.outcome {
+        Outcome::Confirmed(_) => Some(
+            view! { <p class="banner success" data-testid="confirmation">{message}</p> }.into_any(),
+        ),
+        Outcome::DecidedFirst(review) => {
+            let justification = review.justification.clone();
+            Some(
+                view! {
+                    <div class="banner warning" data-testid="notice">
+                        <p>{message}</p>
+                        <p class="decided-first">
+                            {format!("{} by ", review.decision.past_tense())}
+                            <bdi class="person-name">{review.by.name().to_string()}</bdi>
+                            {review.at.map(|at| view! { " at " <LocalTime at /> })}
+                            {justification.map(|j| view! { ": " <q class="quoted"><bdi>{j}</bdi></q> })}
+                        </p>
+                    </div>
+                }
+                .into_any(),
+            )
         }
+        Outcome::Expired => {
+            Some(view! { <p class="banner warning" data-testid="notice">{message}</p> }.into_any())
+        }
+        Outcome::NotRecorded | Outcome::Unknown => None,
     }
-}
-
-impl Default for PageNotices {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum SendState {
-    Idle,
-    Sending(Decision),
-    Checking,
 }
 
 #[component]
-pub fn DecisionPanel(
-    detail: Detail,
-    justification: RwSignal<String>,
-    reload: RwSignal<u32>,
-) -> impl IntoView {
+pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoView {
     let app = use_app();
-    let notices = expect_context::<PageNotices>();
-    let request = detail.request.clone();
-    let kind = request.key.source;
-    let Some(source) = app.source(kind) else {
+    let key = request.key.clone();
+    let Some(source) = app.source(key.source) else {
         return ().into_any();
     };
-    let approval = match detail.approval.clone() {
-        Ok(approval) => approval,
-        Err(error) => {
-            let retry = Callback::new(move |_| reload.update(|n| *n += 1));
-            return view! {
-                <section class="card decision">
-                    <h2>"Decision"</h2>
-                    <p>"The approval could not be read, so a decision cannot be sent yet."</p>
-                    <crate::components::source_status::SourceErrorView error on_retry=retry />
-                </section>
-            }
-            .into_any();
-        }
-    };
-    if let Some(reason) = blocker(
-        &request,
-        &approval,
-        &app.me(),
-        app.clock.now.get_untracked(),
-    ) {
-        return view! { <Blocked reason kind /> }.into_any();
-    }
     let policy = app.config().approver_justification;
     let records_justification = source.records_justification();
     let subject = format!("{} for {}", request.role.name, request.requester.name());
-    let state = RwSignal::new(SendState::Idle);
-    let error = RwSignal::new(None::<SourceError>);
+    let draft = RwSignal::new(app.drafts.load(&key));
     let invalid = RwSignal::new(None::<String>);
-    let done = RwSignal::new(false);
     let textarea = NodeRef::<leptos::html::Textarea>::new();
-    let context = Rc::new(DecisionContext {
-        app,
-        source,
-        detail: Detail {
-            request,
-            approval: Ok(approval),
-        },
-        subject: subject.clone(),
-        notices,
-        reload,
-    });
-    let submit = StoredValue::new_local(move |decision: Decision| {
-        // Synchronous guard: a second click in the same instant sees this and sends nothing.
-        if state.get_untracked() != SendState::Idle || done.get_untracked() {
-            return;
-        }
-        let text = justification.get_untracked();
-        let checked = if records_justification {
+    let state = {
+        let key = key.clone();
+        Memo::new(move |_| app.decisions.state(&key))
+    };
+    let busy = move || {
+        state.with(|s| match s {
+            Some(DecisionState::Settled(settled)) => !settled.outcome.allows_retry(),
+            Some(_) => true,
+            None => false,
+        })
+    };
+    let input = StoredValue::new((request, approval));
+    let submit = move |decision: Decision| {
+        let text = draft.get_untracked();
+        let justification = if records_justification {
             match policy.validate(&text) {
                 Ok(t) => t.to_string(),
                 Err(message) => {
@@ -120,30 +88,23 @@ pub fn DecisionPanel(
             String::new()
         };
         invalid.set(None);
-        error.set(None);
-        state.set(SendState::Sending(decision));
-        let context = context.clone();
-        leptos::task::spawn_local(async move {
-            match context.send(decision, &checked, state).await {
-                Ok(()) => {
-                    done.set(true);
-                    justification.set(String::new());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            state.set(SendState::Idle);
+        let (request, approval) = input.get_value();
+        app.decisions.decide(DecisionInput {
+            request,
+            approval,
+            decision,
+            justification,
         });
-    });
-    let busy = move || state.get() != SendState::Idle || done.get();
-    let status_text = move || match state.get() {
-        SendState::Sending(d) => Some(format!("Sending your {}…", d.verb().to_lowercase())),
-        SendState::Checking => {
-            Some("The connection dropped; checking whether your decision was recorded…".into())
+    };
+    let save_draft = {
+        let key = key.clone();
+        move |text: String| {
+            app.drafts.save(&key, &text);
+            draft.set(text);
         }
-        SendState::Idle => None,
     };
     let remaining = move || {
-        let used = justification.with(|t| t.trim().chars().count());
+        let used = draft.with(|t| t.trim().chars().count());
         format!(
             "{used} / {} characters (at least {})",
             policy.max_length, policy.min_length
@@ -165,8 +126,8 @@ pub fn DecisionPanel(
                         maxlength=policy.max_length.to_string()
                         aria-describedby="justification-help justification-error"
                         aria-invalid=move || invalid.with(Option::is_some).to_string()
-                        prop:value=move || justification.get()
-                        on:input:target=move |ev| justification.set(ev.target().value())
+                        prop:value=move || draft.get()
+                        on:input:target=move |ev| save_draft(ev.target().value())
                     ></textarea>
                     <p id="justification-help" class="help">{remaining}</p>
                     <p id="justification-error" class="field-error" role="alert">
@@ -194,7 +155,7 @@ pub fn DecisionPanel(
                                 data-testid=name.to_lowercase()
                                 aria-label=format!("{name} {subject}")
                                 disabled=busy
-                                on:click=move |_| submit.with_value(|f| f(decision))
+                                on:click=move |_| submit(decision)
                             >
                                 {name}
                             </button>
@@ -202,26 +163,61 @@ pub fn DecisionPanel(
                     })
                     .collect_view()}
             </div>
-            <p class="sending" role="status">{status_text}</p>
-            {move || {
-                error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <div class="decision-error">
-                                <p class="keeps">"Your justification is still in the box; nothing was lost."</p>
-                                <crate::components::source_status::SourceErrorView error=e />
-                            </div>
-                        }
-                    })
+            <p class="sending" role="status" data-testid="decision-progress">
+                {move || state.with(|s| s.as_ref().and_then(DecisionState::progress))}
+            </p>
+            {move || match state.get() {
+                Some(DecisionState::Settled(settled)) => view! { <Unsettled settled=*settled /> }.into_any(),
+                _ => ().into_any(),
             }}
         </section>
     }
     .into_any()
 }
 
+/// What the panel says when nothing was recorded (the buttons are back), or when nobody can tell (the
+/// buttons stay off; "Check again" reads the request back, it never resends).
 #[component]
-fn Blocked(reason: Blocker, kind: SourceKind) -> impl IntoView {
+fn Unsettled(settled: Settled) -> impl IntoView {
+    let app = use_app();
+    let message = settled.message();
+    let key = settled.input.request.key.clone();
+    match settled.outcome {
+        Outcome::NotRecorded => Some(
+            view! {
+                <div class="decision-error" data-testid="decision-error" data-outcome="not-recorded">
+                    <p class="decision-outcome">{message}</p>
+                    <p class="keeps">"Your justification is still in the box; nothing was lost."</p>
+                    {settled.error.map(|error| view! { <SourceErrorView error /> })}
+                </div>
+            }
+            .into_any(),
+        ),
+        Outcome::Unknown => Some(
+            view! {
+                <div class="decision-error" data-testid="decision-error" data-outcome="unknown">
+                    <p class="decision-outcome">{message}</p>
+                    {settled.error.map(|error| view! { <SourceErrorView error /> })}
+                    {settled.read_back_error.map(|error| view! { <SourceErrorView error /> })}
+                    <button
+                        type="button"
+                        class="button secondary"
+                        data-testid="check-again"
+                        on:click=move |_| app.decisions.check_again(&key)
+                    >
+                        "Check again"
+                    </button>
+                </div>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    }
+}
+
+/// Why this request cannot be decided here, with a way to the portal where that helps.
+#[component]
+pub fn Blocked(reason: Blocker, kind: SourceKind) -> impl IntoView {
     let app = use_app();
     let portal_link = (reason == Blocker::ExtendOrRenew
         && kind != SourceKind::PortalApi
@@ -247,112 +243,5 @@ fn Blocked(reason: Blocker, kind: SourceKind) -> impl IntoView {
                     }
                 })}
         </section>
-    }
-}
-
-struct DecisionContext {
-    app: AppContext,
-    source: Rc<dyn RequestSource>,
-    detail: Detail,
-    subject: String,
-    notices: PageNotices,
-    reload: RwSignal<u32>,
-}
-
-impl DecisionContext {
-    fn approval(&self) -> &Approval {
-        self.detail
-            .approval
-            .as_ref()
-            .expect("checked before the panel renders")
-    }
-
-    /// Sends once; on a dropped connection reads the approval back instead of sending again.
-    async fn send(
-        &self,
-        decision: Decision,
-        justification: &str,
-        state: RwSignal<SendState>,
-    ) -> Result<(), SourceError> {
-        let request = &self.detail.request;
-        match self
-            .source
-            .decide(self.approval(), decision, justification)
-            .await
-        {
-            Ok(()) => {
-                self.confirmed(decision, justification);
-                Ok(())
-            }
-            Err(e) if matches!(e.kind, ErrorKind::AlreadyDecided | ErrorKind::Expired) => {
-                self.overtaken(&e);
-                Err(e)
-            }
-            Err(e) if e.kind == ErrorKind::Network => {
-                state.set(SendState::Checking);
-                let me = self.app.me();
-                match self.source.approval(request).await {
-                    Ok(now)
-                        if now
-                            .settling_review()
-                            .is_some_and(|r| r.by.is(&me) && r.decision == decision) =>
-                    {
-                        self.confirmed(decision, justification);
-                        Ok(())
-                    }
-                    Ok(now) if now.settling_review().is_some() => {
-                        self.overtaken(&e);
-                        Err(SourceError::new(e.source, ErrorKind::AlreadyDecided))
-                    }
-                    _ => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn confirmed(&self, decision: Decision, justification: &str) {
-        let account = self.app.services().account;
-        let mut decided = self.detail.request.clone();
-        decided.status = match decision {
-            Decision::Approve => RequestStatus::Approved,
-            Decision::Deny => RequestStatus::Denied,
-        };
-        decided.review = Some(Review {
-            decision,
-            by: Person {
-                id: Some(account.object_id),
-                display_name: Some(account.name),
-                upn: Some(account.username),
-            },
-            at: Some(chrono::Utc::now()),
-            justification: (!justification.is_empty()).then(|| justification.to_string()),
-        });
-        decided.completed = decided.review.as_ref().and_then(|r| r.at);
-        self.notices.confirmed.set(Some(decided));
-        self.app.changes.update(|n| *n += 1);
-        let message = format!(
-            "{}: {}. The service confirmed your decision.",
-            decision.past_tense(),
-            self.subject
-        );
-        self.app.queue.remove(&self.detail.request.key);
-        self.app.announcer.say(message.clone());
-        self.notices.confirmation.set(Some(message));
-        self.notices.notice.set(None);
-        self.reload.update(|n| *n += 1);
-    }
-
-    fn overtaken(&self, error: &SourceError) {
-        let text = match error.kind {
-            ErrorKind::Expired => "Your decision was not recorded: the request expired before it arrived.",
-            _ => "Your decision was not recorded: someone else decided this request first. Their decision is shown below.",
-        };
-        self.app.announcer.say(text);
-        self.notices.notice.set(Some(text.to_string()));
-        self.app.queue.remove(&self.detail.request.key);
-        self.app.changes.update(|n| *n += 1);
-        load_queue(self.app, Some(self.detail.request.key.source));
-        self.reload.update(|n| *n += 1);
     }
 }

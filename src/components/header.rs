@@ -1,6 +1,6 @@
 //! The header: product name, navigation, who is signed in (name and UPN) and Sign out.
 
-use crate::app::href;
+use crate::routes::Route;
 use crate::state::use_app;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -14,10 +14,11 @@ pub fn Header() -> impl IntoView {
     let can_sign_out = session.is_some();
     let sign_out = move |_| {
         if let Some(session) = &session {
+            app.drafts.clear_all();
             session.sign_out();
         }
     };
-    let pending = move || app.queue.requests().len();
+    let pending = move || app.queue.count();
     view! {
         <header class="app-header">
             <div class="brand">
@@ -25,7 +26,7 @@ pub fn Header() -> impl IntoView {
                 <span class="brand-name">"PIM Approvals"</span>
             </div>
             <nav aria-label="Main">
-                <A href=href("/") exact=true>
+                <A href=Route::Queue.href() exact=true>
                     "Approve requests"
                     <span class="nav-count" data-testid="nav-pending-count">
                         {move || {
@@ -34,8 +35,8 @@ pub fn Header() -> impl IntoView {
                         }}
                     </span>
                 </A>
-                <A href=href("/my-requests")>"My Requests"</A>
-                <A href=href("/approved-by-me")>"Requests I Approved"</A>
+                <A href=Route::MyRequests.href()>"My Requests"</A>
+                <A href=Route::ApprovedByMe.href()>"Requests I Approved"</A>
             </nav>
             <div class="account">
                 <span class="account-text">

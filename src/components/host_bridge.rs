@@ -2,13 +2,13 @@
 //! can mirror it in its own URL) and the content height (to size the iframe); and follows the host's
 //! navigate and theme messages. Renders nothing.
 
-use crate::app::apply_theme;
 use crate::auth::embed::AppMessage;
+use crate::components::hooks::use_resize_observer;
+use crate::routes;
 use crate::state::use_app;
+use crate::theme;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[component]
 pub fn HostBridge() -> impl IntoView {
@@ -17,10 +17,16 @@ pub fn HostBridge() -> impl IntoView {
         return;
     };
     let navigate = use_navigate();
-    host.on_navigate(move |path| navigate(&crate::app::href(&path), Default::default()));
-    host.on_theme(|theme, density| apply_theme(theme.as_deref(), density.as_deref()));
+    // Only a validated in-app route is followed; anything else goes home.
+    host.on_navigate(move |path| {
+        navigate(
+            &routes::href(routes::in_app_route_or_home(&path)),
+            Default::default(),
+        )
+    });
+    host.on_theme(|theme, density| theme::apply(theme.as_deref(), density.as_deref()));
 
-    let pending = Memo::new(move |_| (!app.queue.is_loading()).then(|| app.queue.requests().len()));
+    let pending = Memo::new(move |_| (!app.queue.is_loading()).then(|| app.queue.count()));
     let count_host = host.clone();
     Effect::new(move |_| {
         if let Some(count) = pending.get() {
@@ -53,7 +59,7 @@ fn observe_height(host: crate::auth::embed::HostChannel) {
         return;
     };
     let last = std::cell::Cell::new(0u32);
-    let callback = Closure::<dyn Fn(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+    use_resize_observer(&body, move || {
         let height = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
@@ -64,10 +70,4 @@ fn observe_height(host: crate::auth::embed::HostChannel) {
             host.send(&AppMessage::Height { height });
         }
     });
-    if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
-        observer.observe(&body);
-        // Observer and callback live as long as the page.
-        std::mem::forget(observer);
-        callback.forget();
-    }
 }

@@ -40,7 +40,7 @@ pub fn RequestList(
             let decided_by = request.review.as_ref().map(|r| r.by.name().to_string());
             let status_label = status.label().to_string();
             let requester = request.requester.name().to_string();
-            let route = request.key.route();
+            let route = crate::routes::Route::Request(request.key.clone()).href();
             let (source, id) = (request.key.source, request.key.id.clone());
             let duration = request.duration.map(|d| d.to_string()).unwrap_or_else(|| "Not specified".into());
             let (activated, ends) = (request.activated_at(), request.access_ends_at());
@@ -74,7 +74,7 @@ pub fn RequestList(
                             }
                         })}
                     <td data-label="Role">
-                        <A href=crate::app::href(&route) attr:class="row-link">{request.role.name.clone()}</A>
+                        <A href=route attr:class="row-link">{request.role.name.clone()}</A>
                     </td>
                     <td data-label="Scope">{request.scope.name.clone()}</td>
                     <td data-label="Source"><SourceBadge source /></td>

@@ -8,9 +8,11 @@ pub mod csv;
 pub mod duration;
 pub mod expiry;
 pub mod history;
+pub mod outcome;
 pub mod queue;
 pub mod request;
 pub mod risk;
+pub mod session;
 pub mod time;
 pub mod timeline;
 

@@ -201,6 +201,12 @@ pub fn arrange(
     rows
 }
 
+/// Whether a request the service listed for the approver `me` belongs in their queue at `now`: still
+/// pending (PIM's 24-hour window not over) and not their own request (PIM refuses those anyway).
+pub fn belongs_in_queue(request: &ApprovalRequest, me: &str, now: DateTime<Utc>) -> bool {
+    request.effective_status(now) == super::RequestStatus::Pending && !request.requested_by(me)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,9 @@ use crate::components::time::{ExpiryCountdown, LocalTime};
 use crate::domain::history::{self, Bucket, DateRange};
 use crate::domain::queue::{self, Column, ExpiresWithin, Filter, Sort};
 use crate::domain::{ApprovalRequest, RiskLevel, SourceKind};
-use crate::state::{failures, gather, load_queue, successes, use_app, SourceState};
+use crate::routes::Route;
+use crate::state::queue::{SourceSlot, SourceState};
+use crate::state::{failures, gather, successes, use_app};
 use chrono::Utc;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -29,14 +31,14 @@ pub fn ApprovePage() -> impl IntoView {
             app.clock.now.get(),
         )
     });
-    let total = move || app.queue.requests().len();
+    let total = move || app.queue.count();
     let bucket = RwSignal::new(Bucket::Pending);
     let enabled_sources = config.sources.clone();
     view! {
         <section class="page" aria-labelledby="approve-title">
             <div class="page-head">
                 <h1 id="approve-title">"Approve requests"</h1>
-                <button type="button" class="button secondary" on:click=move |_| load_queue(app, None)>
+                <button type="button" class="button secondary" on:click=move |_| app.load_queue(None)>
                     "Refresh"
                 </button>
             </div>
@@ -82,12 +84,11 @@ fn seen_requests(
 fn Overview(bucket: RwSignal<Bucket>) -> impl IntoView {
     let app = use_app();
     let answers = LocalResource::new(move || {
-        app.changes.track();
+        app.decisions.version();
         let range = DateRange::last_days(history::OVERVIEW_WINDOW.num_days(), Utc::now());
-        gather(
-            app,
-            move |source| async move { source.history(&range).await },
-        )
+        gather(app, move |source| async move {
+            source.history_listing(&range).await
+        })
     });
     provide_context(answers);
     let counts = move || {
@@ -173,37 +174,78 @@ fn BucketList(bucket: RwSignal<Bucket>) -> impl IntoView {
     }
 }
 
-/// Loading lines and per-source errors with a retry each.
+/// Per source: a progress line while its pages arrive, its error with a retry, and the items it
+/// could not read.
 #[component]
 fn SourceStatuses() -> impl IntoView {
     let app = use_app();
     view! {
         <div class="source-statuses">
-            {move || {
-                app.queue
-                    .slots
-                    .get()
-                    .into_iter()
-                    .filter_map(|(kind, state)| match state {
-                        SourceState::Loading => {
-                            Some(
-                                view! {
-                                    <p class="source-loading" role="status" data-source=kind.slug()>
-                                        {format!("Loading {}…", kind.label())}
-                                    </p>
-                                }
-                                    .into_any(),
-                            )
-                        }
-                        SourceState::Failed(error) => {
-                            let retry = Callback::new(move |_| load_queue(app, Some(kind)));
-                            Some(view! { <SourceErrorView error on_retry=retry /> }.into_any())
-                        }
-                        SourceState::Ready(_) => None,
-                    })
-                    .collect_view()
-            }}
+            <For
+                each=move || app.queue.slots.get()
+                key=|slot| (slot.kind, slot.pages, format!("{:?}", slot.state), slot.unreadable.len())
+                let:source_slot
+            >
+                <SourceStatus source_slot />
+            </For>
         </div>
+    }
+}
+
+#[component]
+fn SourceStatus(source_slot: SourceSlot) -> impl IntoView {
+    let slot = source_slot;
+    let app = use_app();
+    let kind = slot.kind;
+    let unreadable = (!slot.unreadable.is_empty())
+        .then(|| view! { <UnreadableItems items=slot.unreadable.clone() /> });
+    let state = match slot.state {
+        SourceState::Loading => {
+            let pages = match slot.pages {
+                0 => String::new(),
+                1 => " 1 page,".to_string(),
+                n => format!(" {n} pages,"),
+            };
+            Some(
+                view! {
+                    <p class="source-loading" role="status" data-source=kind.slug()>
+                        {format!("{}:{pages} loading…", kind.label())}
+                    </p>
+                }
+                .into_any(),
+            )
+        }
+        SourceState::Failed(error) if !app.session.explains(&error) => {
+            let retry = Callback::new(move |_| app.load_queue(Some(kind)));
+            Some(view! { <SourceErrorView error on_retry=retry /> }.into_any())
+        }
+        _ => None,
+    };
+    view! {
+        {state}
+        {unreadable}
+    }
+}
+
+/// "2 requests from Azure resources could not be read", with the details behind a disclosure.
+#[component]
+pub fn UnreadableItems(items: Vec<crate::sources::Unreadable>) -> impl IntoView {
+    let source = items.first().map(|u| u.source);
+    let summary = match (items.len(), source) {
+        (1, Some(s)) => format!("1 request from {} could not be read", s.label()),
+        (n, Some(s)) => format!("{n} requests from {} could not be read", s.label()),
+        _ => String::new(),
+    };
+    view! {
+        <details class="unreadable" data-testid="unreadable" data-source=source.map(|s| s.slug())>
+            <summary>{summary} "; the others are shown."</summary>
+            <ul>
+                {items
+                    .into_iter()
+                    .map(|u| view! { <li><code>{u.at}</code>": "{u.problem}</li> })
+                    .collect_view()}
+            </ul>
+        </details>
     }
 }
 
@@ -348,7 +390,8 @@ fn QueueTable(rows: Memo<Vec<ApprovalRequest>>, sort: RwSignal<Sort>) -> impl In
 fn QueueRow(request: ApprovalRequest) -> impl IntoView {
     let app = use_app();
     let level = app.config().risk.level(&request.role);
-    let route = request.key.route();
+    let route = Route::Request(request.key.clone()).href();
+    let key = request.key.clone();
     let link_label = format!(
         "Review {} for {}",
         request.role.name,
@@ -365,10 +408,15 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
                 {request.requester.upn.clone().map(|u| view! { <span class="person-upn">{u}</span> })}
             </td>
             <td data-label="Role">
-                <A href=crate::app::href(&route) attr:aria-label=link_label attr:class="row-link">
+                <A href=route attr:aria-label=link_label attr:class="row-link">
                     {request.role.name.clone()}
                 </A>
                 {action.map(|a| view! { <span class="badge action">{a}</span> })}
+                {move || {
+                    app.decisions
+                        .in_flight(&key)
+                        .then(|| view! { <span class="badge sending" data-testid="row-sending">"Sending…"</span> })
+                }}
             </td>
             <td data-label="Scope">{request.scope.name.clone()}</td>
             <td data-label="Duration">
@@ -404,7 +452,7 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
 fn EmptyQueue(filter: RwSignal<Filter>) -> impl IntoView {
     let app = use_app();
     move || {
-        if app.queue.is_loading() && app.queue.requests().is_empty() {
+        if app.queue.is_loading() && app.queue.count() == 0 {
             return view! { <p class="empty" role="status">"Loading requests…"</p> }.into_any();
         }
         if filter.with(Filter::is_active) {

@@ -83,11 +83,9 @@ pub fn ApprovedByMePage() -> impl IntoView {
     let today = Utc::now().date_naive();
     let from_day = RwSignal::new(today - Duration::days(30));
     let to_day = RwSignal::new(today);
-    let reload = RwSignal::new(0u32);
     // "Last N days" ends now: recomputed on refresh and after every decision.
     let range = Memo::new(move |_| {
-        reload.track();
-        app.changes.track();
+        app.decisions.version();
         let now = Utc::now();
         match range_choice.get() {
             Range::Days(days) => DateRange::last_days(days, now),
@@ -107,10 +105,9 @@ pub fn ApprovedByMePage() -> impl IntoView {
     });
     let answers = LocalResource::new(move || {
         let range = range.get();
-        gather(
-            app,
-            move |source| async move { source.history(&range).await },
-        )
+        gather(app, move |source| async move {
+            source.history_listing(&range).await
+        })
     });
     let search = RwSignal::new(String::new());
     let sort = RwSignal::new((SortBy::When, false));
@@ -136,6 +133,7 @@ pub fn ApprovedByMePage() -> impl IntoView {
     });
     let mut notes: Vec<&'static str> = app.sources().iter().map(|s| s.history_note()).collect();
     notes.dedup();
+    let resource = answers;
     view! {
         <section class="page" aria-labelledby="approved-title">
             <div class="page-head">
@@ -218,7 +216,7 @@ pub fn ApprovedByMePage() -> impl IntoView {
                     answers
                         .get()
                         .map(|answers| {
-                            let retry = Callback::new(move |_| reload.update(|n| *n += 1));
+                            let retry = Callback::new(move |_| resource.refetch());
                             failures(&answers)
                                 .into_iter()
                                 .map(|error| view! { <SourceErrorView error on_retry=retry /> })
@@ -300,7 +298,7 @@ fn DecisionRow(row: MyDecision) -> impl IntoView {
                 {request.requester.upn.clone().map(|u| view! { <span class="person-upn">{u}</span> })}
             </td>
             <td data-label="Role">
-                <A href=crate::app::href(&request.key.route()) attr:class="row-link">{request.role.name.clone()}</A>
+                <A href=crate::routes::Route::Request(request.key.clone()).href() attr:class="row-link">{request.role.name.clone()}</A>
             </td>
             <td data-label="Source"><SourceBadge source=request.key.source /></td>
             <td data-label="Scope">{request.scope.name.clone()}</td>

@@ -12,15 +12,36 @@ use leptos::prelude::*;
 #[component]
 pub fn MyRequestsPage() -> impl IntoView {
     let app = use_app();
-    let reload = RwSignal::new(0u32);
-    let answers = LocalResource::new(move || {
-        reload.track();
-        app.changes.track();
-        gather(app, |source| async move { source.my_requests().await })
-    });
     let to_cancel = RwSignal::new(None::<ApprovalRequest>);
     let question = RwSignal::new(None::<String>);
     let cancel_error = RwSignal::new(None::<SourceError>);
+    let cancel = Action::new_local(move |request: &ApprovalRequest| {
+        let request = request.clone();
+        async move {
+            let source = app.source(request.key.source)?;
+            Some(source.cancel(&request).await.map(|()| request))
+        }
+    });
+    // Read again after every cancel that ended.
+    let answers = LocalResource::new(move || {
+        cancel.version().track();
+        gather(
+            app,
+            |source| async move { source.my_requests_listing().await },
+        )
+    });
+    Effect::new(move |_| match cancel.value().get().flatten() {
+        Some(Ok(request)) => {
+            app.announcer
+                .say(format!("Canceled your request for {}.", request.role.name));
+            cancel_error.set(None);
+        }
+        Some(Err(e)) => {
+            app.announcer.say(e.what_happened());
+            cancel_error.set(Some(e));
+        }
+        None => {}
+    });
     let ask = Callback::new(move |request: ApprovalRequest| {
         question.set(Some(format!(
             "Cancel your pending request for {} ({})? Approvers will no longer see it.",
@@ -30,31 +51,16 @@ pub fn MyRequestsPage() -> impl IntoView {
         to_cancel.set(Some(request));
     });
     let confirm = Callback::new(move |_| {
-        let Some(request) = to_cancel.get_untracked() else {
-            return;
-        };
-        let Some(source) = app.source(request.key.source) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match source.cancel(&request).await {
-                Ok(()) => {
-                    app.announcer
-                        .say(format!("Canceled your request for {}.", request.role.name));
-                    app.changes.update(|n| *n += 1);
-                }
-                Err(e) => {
-                    app.announcer.say(e.what_happened());
-                    cancel_error.set(Some(e));
-                }
-            }
-        });
+        if let Some(request) = to_cancel.get_untracked() {
+            cancel.dispatch_local(request);
+        }
     });
+    let resource = answers;
     view! {
         <section class="page" aria-labelledby="mine-title">
             <div class="page-head">
                 <h1 id="mine-title">"My Requests"</h1>
-                <button type="button" class="button secondary" on:click=move |_| reload.update(|n| *n += 1)>
+                <button type="button" class="button secondary" on:click=move |_| answers.refetch()>
                     "Refresh"
                 </button>
             </div>
@@ -67,7 +73,7 @@ pub fn MyRequestsPage() -> impl IntoView {
                         .map(|answers| {
                             let mut rows = successes(&answers);
                             rows.sort_by_key(|r| std::cmp::Reverse(r.created));
-                            let retry = Callback::new(move |_| reload.update(|n| *n += 1));
+                            let retry = Callback::new(move |_| resource.refetch());
                             let errors = failures(&answers)
                                 .into_iter()
                                 .map(|error| view! { <SourceErrorView error on_retry=retry /> })

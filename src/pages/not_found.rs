@@ -10,7 +10,7 @@ pub fn NotFoundPage() -> impl IntoView {
             <h1>"Page not found"</h1>
             <p>"This address is not a page of PIM Approvals."</p>
             <p>
-                <A href=crate::app::href("/")>"Go to the requests waiting for you"</A>
+                <A href=crate::routes::Route::Queue.href()>"Go to the requests waiting for you"</A>
             </p>
         </section>
     }

@@ -3,13 +3,15 @@
 //! An old link to a decided, expired or canceled request shows its outcome.
 
 use crate::components::badges::{RiskBadge, SourceBadge, StatusBadge};
-use crate::components::decision::{DecisionPanel, PageNotices};
+use crate::components::decision::{Blocked, DecisionOutcomeBanner, DecisionPanel};
 use crate::components::source_status::SourceErrorView;
 use crate::components::time::{ExpiryCountdown, LocalTime};
 use crate::components::timeline::{outcome_sentence, Timeline};
-use crate::domain::checks::{self, BEFORE_APPROVING};
-use crate::domain::{Approval, ApprovalRequest, RequestKey, RequestStatus, SourceKind};
+use crate::domain::checks::{self, blocker, BEFORE_APPROVING};
+use crate::domain::{Approval, ApprovalRequest, RequestKey, RequestStatus};
+use crate::routes::Route;
 use crate::sources::SourceError;
+use crate::state::decisions::DecisionState;
 use crate::state::{use_app, AppContext};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,10 +19,10 @@ use leptos_router::hooks::use_params_map;
 
 /// A request with its approval as read when the page opened.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Detail {
-    pub request: ApprovalRequest,
+struct Detail {
+    request: ApprovalRequest,
     /// `Err` when the approval could not be read (the page still shows the request).
-    pub approval: Result<Approval, SourceError>,
+    approval: Result<Approval, SourceError>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -30,25 +32,21 @@ enum LoadError {
     Source(SourceError),
 }
 
-/// Reads the request (from the queue when it is there) and its approval. `confirmed` is what the
-/// service confirmed of our own decision, used when the service cannot show a decided request again.
-async fn load(
-    app: AppContext,
-    key: Result<RequestKey, String>,
-    confirmed: Option<ApprovalRequest>,
-) -> Result<Detail, LoadError> {
+/// Reads the request (from the queue when it is there) and its approval. After the user's own
+/// confirmed decision a service may still list the request as pending for a moment, or (MIM PAM) not
+/// at all: the request as the pipeline confirmed it is used then.
+async fn load(app: AppContext, key: Result<RequestKey, String>) -> Result<Detail, LoadError> {
     let key = key.map_err(LoadError::UnknownSource)?;
     let source = app
         .source(key.source)
         .ok_or_else(|| LoadError::UnknownSource(key.source.slug().to_string()))?;
-    let confirmed = confirmed.filter(|r| r.key == key);
+    let confirmed = app.decisions.confirmed_request(&key);
     let request = match app.queue.find(&key) {
         Some(request) => request,
         None => match (
             source.find(&key.id).await.map_err(LoadError::Source)?,
             confirmed,
         ) {
-            // Right after our own decision a service may still list the request as pending.
             (Some(found), Some(ours)) if found.is_pending() => ours,
             (Some(found), _) => found,
             (None, Some(ours)) => ours,
@@ -65,46 +63,42 @@ pub fn RequestDetailPage() -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| {
         params.with(|p| {
-            let slug = p.get("source").unwrap_or_default();
-            let id = p.get("id").unwrap_or_default();
-            SourceKind::from_slug(&slug)
-                .map(|kind| RequestKey::new(kind, id))
-                .ok_or(slug)
+            Route::request_key(
+                &p.get("source").unwrap_or_default(),
+                &p.get("id").unwrap_or_default(),
+            )
         })
     });
-    // Typed justification lives here, above everything that reloads, so no failure can lose it.
-    let justification = RwSignal::new(String::new());
-    let notices = PageNotices::new();
-    provide_context(notices);
-    let reload = RwSignal::new(0u32);
-    let detail = LocalResource::new(move || {
-        reload.track();
-        load(app, key.get(), notices.confirmed.get_untracked())
+    // The decision's state for this request, wherever it was started (app-level, survives navigation).
+    let decision = Memo::new(move |_| key.get().ok().and_then(|k| app.decisions.state(&k)));
+    let closed = Memo::new(move |_| {
+        decision
+            .with(|d| matches!(d, Some(DecisionState::Settled(s)) if s.outcome.closes_request()))
     });
+    // Read again when a decision closed the request, to show it as it now stands.
+    let detail = LocalResource::new(move || {
+        closed.track();
+        load(app, key.get())
+    });
+    let retry = Callback::new(move |_| detail.refetch());
     view! {
         <section class="page detail">
             <p class="back">
-                <A href=crate::app::href("/")>"← Approve requests"</A>
+                <A href=Route::Queue.href()>"← Approve requests"</A>
             </p>
-            {move || {
-                notices
-                    .confirmation
-                    .get()
-                    .map(|text| view! { <p class="banner success" data-testid="confirmation">{text}</p> })
-            }}
-            {move || {
-                notices
-                    .notice
-                    .get()
-                    .map(|text| view! { <p class="banner warning" data-testid="notice">{text}</p> })
+            {move || match decision.get() {
+                Some(DecisionState::Settled(settled)) => {
+                    Some(view! { <DecisionOutcomeBanner settled=*settled /> })
+                }
+                _ => None,
             }}
             <Transition fallback=|| view! { <p role="status">"Loading request…"</p> }>
                 {move || {
                     detail
                         .get()
                         .map(|result| match result {
-                            Ok(detail) => view! { <DetailView detail justification reload /> }.into_any(),
-                            Err(error) => view! { <LoadErrorView error reload /> }.into_any(),
+                            Ok(detail) => view! { <DetailView detail retry /> }.into_any(),
+                            Err(error) => view! { <LoadErrorView error retry /> }.into_any(),
                         })
                 }}
             </Transition>
@@ -113,7 +107,7 @@ pub fn RequestDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn LoadErrorView(error: LoadError, reload: RwSignal<u32>) -> impl IntoView {
+fn LoadErrorView(error: LoadError, retry: Callback<()>) -> impl IntoView {
     match error {
         LoadError::UnknownSource(slug) => view! {
             <div class="not-found" data-testid="request-missing">
@@ -133,28 +127,54 @@ fn LoadErrorView(error: LoadError, reload: RwSignal<u32>) -> impl IntoView {
                     )}
                 </p>
                 <p>
-                    <A href=crate::app::href("/")>"Go to the requests waiting for you"</A>
+                    <A href=Route::Queue.href()>"Go to the requests waiting for you"</A>
                 </p>
             </div>
         }
         .into_any(),
-        LoadError::Source(error) => {
-            let retry = Callback::new(move |_| reload.update(|n| *n += 1));
-            view! {
-                <h1>"Request"</h1>
+        LoadError::Source(error) => view! {
+            <h1>"Request"</h1>
+            <SourceErrorView error on_retry=retry />
+        }
+        .into_any(),
+    }
+}
+
+/// The decision side: the panel with a plain approval, or why there is none.
+#[component]
+fn DecisionArea(detail: Detail, retry: Callback<()>) -> impl IntoView {
+    let app = use_app();
+    let request = detail.request;
+    match detail.approval {
+        Err(error) => view! {
+            <section class="card decision">
+                <h2>"Decision"</h2>
+                <p>"The approval could not be read, so a decision cannot be sent yet."</p>
                 <SourceErrorView error on_retry=retry />
+            </section>
+        }
+        .into_any(),
+        Ok(approval) => {
+            let now = app.clock.now.get_untracked();
+            // A decision already in flight (started before navigating here) shows its progress in
+            // the panel, whatever the approval read since says.
+            let in_flight = app
+                .decisions
+                .state(&request.key)
+                .is_some_and(|s| s.in_flight());
+            match blocker(&request, &approval, &app.me(), now).filter(|_| !in_flight) {
+                Some(reason) => {
+                    let kind = request.key.source;
+                    view! { <Blocked reason kind /> }.into_any()
+                }
+                None => view! { <DecisionPanel request approval /> }.into_any(),
             }
-            .into_any()
         }
     }
 }
 
 #[component]
-fn DetailView(
-    detail: Detail,
-    justification: RwSignal<String>,
-    reload: RwSignal<u32>,
-) -> impl IntoView {
+fn DetailView(detail: Detail, retry: Callback<()>) -> impl IntoView {
     let app = use_app();
     let config = app.config();
     let request = detail.request.clone();
@@ -233,7 +253,7 @@ fn DetailView(
                     {move || {
                         (status.get() == RequestStatus::Pending)
                             .then(|| {
-                                view! { <DecisionPanel detail=detail.clone() justification reload /> }
+                                view! { <DecisionArea detail=detail.clone() retry /> }
                             })
                     }}
                 </aside>

@@ -30,7 +30,7 @@ pub fn SignInPage(
         let return_to = return_to.clone();
         leptos::task::spawn_local(async move {
             if let Err(e) = session
-                .begin_sign_in(&return_to, login_hint().as_deref())
+                .begin_sign_in(&return_to, login_hint().as_deref(), false)
                 .await
             {
                 failure.set(Some(e.message));

@@ -86,6 +86,17 @@ impl SourceError {
         }
     }
 
+    // MERGE: the sources branch owns this.
+    pub fn leaves_write_uncertain(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::AlreadyDecided
+                | ErrorKind::Unavailable
+                | ErrorKind::Network
+                | ErrorKind::Expired
+        )
+    }
+
     /// What happened, in one sentence.
     pub fn what_happened(&self) -> String {
         let status = self

@@ -77,6 +77,57 @@ pub trait RequestSource {
 
     /// A plain sentence on what this service keeps as history, shown on the history pages.
     fn history_note(&self) -> &'static str;
+
+    // MERGE: the sources branch replaces these adapters with the real trait methods
+    // (`pending(on_page)`, `my_requests -> Listing`, `history -> Listing`, `read_back`).
+    async fn pending_pages(
+        &self,
+        on_page: &mut dyn FnMut(Listing<ApprovalRequest>),
+    ) -> Result<(), SourceError> {
+        let items = self.pending().await?;
+        on_page(Listing {
+            items,
+            unreadable: Vec::new(),
+        });
+        Ok(())
+    }
+
+    async fn my_requests_listing(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
+        Ok(Listing {
+            items: self.my_requests().await?,
+            unreadable: Vec::new(),
+        })
+    }
+
+    async fn history_listing(
+        &self,
+        range: &DateRange,
+    ) -> Result<Listing<ApprovalRequest>, SourceError> {
+        Ok(Listing {
+            items: self.history(range).await?,
+            unreadable: Vec::new(),
+        })
+    }
+
+    async fn read_back(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
+        self.approval(request).await
+    }
+}
+
+/// What a list read returned: every item that could be read, and a note for each one that could not.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// One list item that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    pub source: SourceKind,
+    /// Field path from the response root, e.g. `value[3].properties.scheduleInfo`.
+    pub at: String,
+    pub problem: String,
 }
 
 /// The stage of `approval` the signed-in approver may decide, or the refusal to show.
