@@ -29,7 +29,7 @@ use crate::odata_filter::EqFilter;
 use crate::paging::{next_link_list, paginate};
 use crate::scenario::Source;
 use crate::schedules::{active_assignments, eligibilities, Instance};
-use crate::store::Store;
+use crate::store::{Request, Store};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -45,121 +45,135 @@ enum List {
     Eligibilities,
 }
 
-/// How a list renders its items for Graph.
-type GraphItems = fn(&Store, DateTime<Utc>, &Expand) -> Vec<Value>;
+/// One Graph PIM provider: its path, list names and scopes, shapes, and who may read it.
+struct GraphProvider {
+    source: Source,
+    path: &'static str,
+    lists: [(&'static str, List, &'static [&'static str]); 3],
+    /// PIM for Groups lists require an eq clause on `groupId` or `principalId`.
+    requires_group_or_principal: bool,
+    render_request: fn(&Store, &Request, DateTime<Utc>, &Expand) -> Value,
+    render_assignment: fn(&Instance) -> Value,
+    render_eligibility: fn(&Instance) -> Value,
+    may_read: fn(&Call, &Store, &EqFilter, DateTime<Utc>) -> bool,
+}
 
-fn graph_entra_items(list: List) -> GraphItems {
-    match list {
-        List::Requests => |store, now, expand| {
-            store
-                .requests(Source::EntraRoles)
-                .map(|r| role_request_json(store, r, now, expand))
-                .collect()
-        },
-        List::Assignments => {
-            |store, now, _| entra_instances(active_assignments(store, now), entra_assignment_json)
-        }
-        List::Eligibilities => {
-            |store, now, _| entra_instances(eligibilities(store, now), entra_eligibility_json)
-        }
+/// D1–D3.
+const ENTRA: GraphProvider = GraphProvider {
+    source: Source::EntraRoles,
+    path: "roleManagement/directory",
+    lists: [
+        (
+            "roleAssignmentScheduleRequests",
+            List::Requests,
+            scopes::ENTRA_ASSIGNMENTS,
+        ),
+        (
+            "roleAssignmentScheduleInstances",
+            List::Assignments,
+            scopes::ENTRA_ASSIGNMENTS,
+        ),
+        (
+            "roleEligibilityScheduleInstances",
+            List::Eligibilities,
+            scopes::ENTRA_ELIGIBILITIES,
+        ),
+    ],
+    requires_group_or_principal: false,
+    render_request: role_request_json,
+    render_assignment: entra_assignment_json,
+    render_eligibility: entra_eligibility_json,
+    may_read: |call, store, _, now| {
+        call.access
+            .has_directory_role(store, ENTRA_PIM_READERS, now)
+    },
+};
+
+/// D4–D6: owners and members of the filtered group, or the group-reading roles.
+const GROUPS: GraphProvider = GraphProvider {
+    source: Source::Groups,
+    path: "identityGovernance/privilegedAccess/group",
+    lists: [
+        (
+            "assignmentScheduleRequests",
+            List::Requests,
+            scopes::GROUP_ASSIGNMENTS,
+        ),
+        (
+            "assignmentScheduleInstances",
+            List::Assignments,
+            scopes::GROUP_ASSIGNMENTS,
+        ),
+        (
+            "eligibilityScheduleInstances",
+            List::Eligibilities,
+            scopes::GROUP_ELIGIBILITIES,
+        ),
+    ],
+    requires_group_or_principal: true,
+    render_request: group_request_json,
+    render_assignment: group_assignment_json,
+    render_eligibility: group_eligibility_json,
+    may_read: |call, store, filter, now| match filter.value("groupId") {
+        Some(group) => call.access.can_read_group(store, group, now),
+        None => call.access.has_directory_role(store, GROUP_READERS, now),
+    },
+};
+
+impl GraphProvider {
+    fn items(&self, list: List, store: &Store, now: DateTime<Utc>, expand: &Expand) -> Vec<Value> {
+        let (instances, render) = match list {
+            List::Requests => {
+                return store
+                    .requests(self.source)
+                    .map(|r| (self.render_request)(store, r, now, expand))
+                    .collect()
+            }
+            List::Assignments => (active_assignments(store, now), self.render_assignment),
+            List::Eligibilities => (eligibilities(store, now), self.render_eligibility),
+        };
+        instances
+            .iter()
+            .filter(|i| i.source == self.source)
+            .map(render)
+            .collect()
     }
-}
 
-fn graph_group_items(list: List) -> GraphItems {
-    match list {
-        List::Requests => |store, now, expand| {
-            store
-                .requests(Source::Groups)
-                .map(|r| group_request_json(store, r, now, expand))
-                .collect()
-        },
-        List::Assignments => {
-            |store, now, _| group_instances(active_assignments(store, now), group_assignment_json)
+    /// The list called `name`, or `None` when this provider has none of that name.
+    fn list(&self, call: &Call, name: &str) -> Option<Response> {
+        let (_, list, accepted) = *self.lists.iter().find(|(n, _, _)| *n == name)?;
+        let filter = match parse_graph_filter(call) {
+            Ok(filter) => filter,
+            Err(response) => return Some(response),
+        };
+        let unfiltered = filter.value("groupId").is_none() && filter.value("principalId").is_none();
+        if self.requires_group_or_principal && unfiltered {
+            let message = "The $filter must contain an eq clause on groupId or principalId.";
+            return Some(graph_error(StatusCode::BAD_REQUEST, "BadRequest", message));
         }
-        List::Eligibilities => {
-            |store, now, _| group_instances(eligibilities(store, now), group_eligibility_json)
+        if !call.access.has_scope(accepted) {
+            return Some(graph_pim_missing_scope(accepted));
         }
+        let now = call.now();
+        let store = call.app.store();
+        if !(self.may_read)(call, &store, &filter, now) {
+            return Some(graph_pim_missing_role());
+        }
+        let items = self.items(list, &store, now, &expand(call));
+        drop(store);
+        let path = format!("{}/{name}", self.path);
+        Some(graph_page(call, &path, items, &filter))
     }
-}
-
-fn entra_instances(instances: Vec<Instance>, render: fn(&Instance) -> Value) -> Vec<Value> {
-    instances
-        .iter()
-        .filter(|i| i.source == Source::EntraRoles)
-        .map(render)
-        .collect()
-}
-
-fn group_instances(instances: Vec<Instance>, render: fn(&Instance) -> Value) -> Vec<Value> {
-    instances
-        .iter()
-        .filter(|i| i.source == Source::Groups)
-        .map(render)
-        .collect()
 }
 
 /// D1–D3.
 pub fn graph_entra_list(call: &Call, name: &str) -> Option<Response> {
-    let (list, accepted) = match name {
-        "roleAssignmentScheduleRequests" => (List::Requests, scopes::ENTRA_ASSIGNMENTS),
-        "roleAssignmentScheduleInstances" => (List::Assignments, scopes::ENTRA_ASSIGNMENTS),
-        "roleEligibilityScheduleInstances" => (List::Eligibilities, scopes::ENTRA_ELIGIBILITIES),
-        _ => return None,
-    };
-    let filter = match parse_graph_filter(call) {
-        Ok(filter) => filter,
-        Err(response) => return Some(response),
-    };
-    if !call.access.has_scope(accepted) {
-        return Some(graph_pim_missing_scope(accepted));
-    }
-    let now = call.now();
-    let store = call.app.store();
-    if !call
-        .access
-        .has_directory_role(&store, ENTRA_PIM_READERS, now)
-    {
-        return Some(graph_pim_missing_role());
-    }
-    let items = graph_entra_items(list)(&store, now, &expand(call));
-    drop(store);
-    let path = format!("roleManagement/directory/{name}");
-    Some(graph_page(call, &path, items, &filter))
+    ENTRA.list(call, name)
 }
 
 /// D4–D6.
 pub fn graph_group_list(call: &Call, name: &str) -> Option<Response> {
-    let (list, accepted) = match name {
-        "assignmentScheduleRequests" => (List::Requests, scopes::GROUP_ASSIGNMENTS),
-        "assignmentScheduleInstances" => (List::Assignments, scopes::GROUP_ASSIGNMENTS),
-        "eligibilityScheduleInstances" => (List::Eligibilities, scopes::GROUP_ELIGIBILITIES),
-        _ => return None,
-    };
-    let filter = match parse_graph_filter(call) {
-        Ok(filter) => filter,
-        Err(response) => return Some(response),
-    };
-    let group = filter.value("groupId");
-    if group.is_none() && filter.value("principalId").is_none() {
-        let message = "The $filter must contain an eq clause on groupId or principalId.";
-        return Some(graph_error(StatusCode::BAD_REQUEST, "BadRequest", message));
-    }
-    if !call.access.has_scope(accepted) {
-        return Some(graph_pim_missing_scope(accepted));
-    }
-    let now = call.now();
-    let store = call.app.store();
-    let allowed = match group {
-        Some(group) => call.access.can_read_group(&store, group, now),
-        None => call.access.has_directory_role(&store, GROUP_READERS, now),
-    };
-    if !allowed {
-        return Some(graph_pim_missing_role());
-    }
-    let items = graph_group_items(list)(&store, now, &expand(call));
-    drop(store);
-    let path = format!("identityGovernance/privilegedAccess/group/{name}");
-    Some(graph_page(call, &path, items, &filter))
+    GROUPS.list(call, name)
 }
 
 fn parse_graph_filter(call: &Call) -> Result<EqFilter, Response> {
@@ -187,7 +201,7 @@ fn time(at: Option<DateTime<Utc>>) -> Value {
     json!(at.map(format_time))
 }
 
-fn entra_assignment_json(instance: &Instance) -> Value {
+fn entra_instance_json(instance: &Instance) -> Value {
     json!({
         "id": instance.id(),
         "principalId": instance.principal,
@@ -196,25 +210,22 @@ fn entra_assignment_json(instance: &Instance) -> Value {
         "appScopeId": null,
         "startDateTime": time(Some(instance.start)),
         "endDateTime": time(instance.end),
-        "assignmentType": instance.assignment_type.map(|t| t.as_str()),
         "memberType": "Direct",
-        "roleAssignmentOriginId": instance.id(),
-        "roleAssignmentScheduleId": instance.schedule_id(),
     })
 }
 
+fn entra_assignment_json(instance: &Instance) -> Value {
+    let mut item = entra_instance_json(instance);
+    item["assignmentType"] = json!(instance.assignment_type.map(|t| t.as_str()));
+    item["roleAssignmentOriginId"] = json!(instance.id());
+    item["roleAssignmentScheduleId"] = json!(instance.schedule_id());
+    item
+}
+
 fn entra_eligibility_json(instance: &Instance) -> Value {
-    json!({
-        "id": instance.id(),
-        "principalId": instance.principal,
-        "roleDefinitionId": instance.role,
-        "directoryScopeId": instance.scope,
-        "appScopeId": null,
-        "startDateTime": time(Some(instance.start)),
-        "endDateTime": time(instance.end),
-        "memberType": "Direct",
-        "roleEligibilityScheduleId": instance.schedule_id(),
-    })
+    let mut item = entra_instance_json(instance);
+    item["roleEligibilityScheduleId"] = json!(instance.schedule_id());
+    item
 }
 
 fn group_instance_json(instance: &Instance) -> Value {

@@ -42,22 +42,8 @@ struct Policy<'a> {
 
 impl<'a> Policy<'a> {
     fn find(scenario: &'a Scenario, source: Source, scope: &str, role: &str) -> Policy<'a> {
-        let spec = scenario.context.policies.iter().find(|p| {
-            p.source == source
-                && match source {
-                    Source::Groups => {
-                        p.group.as_deref() == Some(scope)
-                            && p.access_id.as_deref().unwrap_or("member") == role
-                    }
-                    Source::AzureResources => {
-                        p.role.as_deref() == Some(role)
-                            && p.scope
-                                .as_deref()
-                                .is_some_and(|s| s.eq_ignore_ascii_case(scope))
-                    }
-                    _ => p.role.as_deref() == Some(role),
-                }
-        });
+        let spec =
+            (scenario.context.policies.iter()).find(|p| p.target.is_for(source, scope, role));
         Policy {
             source,
             scope: scope.to_string(),

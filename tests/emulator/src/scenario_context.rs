@@ -88,20 +88,49 @@ pub struct ScenarioContext {
     pub eligibilities: Vec<InstanceSpec>,
 }
 
-/// The activation settings of one role (Entra: role; groups: group + `member`/`owner`; Azure: role at
-/// one exact scope). Roles without one get PIM's defaults.
+/// What a policy or an instance is about: a directory role (`role`), a group (`group` and
+/// `accessId` `member`/`owner`) or an Azure role at one scope (`role` and `scope`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PolicySpec {
+pub struct Target {
     pub source: Source,
     #[serde(default)]
     pub role: Option<String>,
     #[serde(default)]
     pub group: Option<String>,
+    /// Default `member`.
     #[serde(default)]
     pub access_id: Option<String>,
+    /// The Azure scope (`/` elsewhere).
     #[serde(default)]
     pub scope: Option<String>,
+}
+
+impl Target {
+    /// Whether it names `role` (a role id, or `member`/`owner` for groups) at `scope` (`/`, the
+    /// group id or the Azure scope) in `source`.
+    pub fn is_for(&self, source: Source, scope: &str, role: &str) -> bool {
+        let same =
+            |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b));
+        self.source == source
+            && match source {
+                Source::Groups => {
+                    same(&self.group, scope)
+                        && self.access_id.as_deref().unwrap_or("member") == role
+                }
+                Source::AzureResources => same(&self.role, role) && same(&self.scope, scope),
+                _ => same(&self.role, role),
+            }
+    }
+}
+
+/// The activation settings of one role (Entra: role; groups: group + `member`/`owner`; Azure: role at
+/// one exact scope). Roles without one get PIM's defaults.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicySpec {
+    #[serde(flatten)]
+    pub target: Target,
     /// ISO-8601, default `PT8H`.
     #[serde(default)]
     pub maximum_duration: Option<String>,
@@ -144,17 +173,9 @@ pub struct ApproverRef {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstanceSpec {
-    pub source: Source,
     pub principal: String,
-    #[serde(default)]
-    pub role: Option<String>,
-    #[serde(default)]
-    pub group: Option<String>,
-    #[serde(default)]
-    pub access_id: Option<String>,
-    /// Azure scope or `/` (Entra); default `/`.
-    #[serde(default)]
-    pub scope: Option<String>,
+    #[serde(flatten)]
+    pub target: Target,
     /// Assignments only: `Assigned` (default, permanent or time-bound) or `Activated`.
     #[serde(default)]
     pub assignment_type: Option<String>,
@@ -218,14 +239,16 @@ fn validate_profile(scenario: &Scenario, profile: &UserProfile) -> Result<(), St
 }
 
 /// The catalog look-up shared by policies and instances: role, group + access id, or Azure scope.
-fn validate_target(
-    scenario: &Scenario,
-    source: Source,
-    role: Option<&str>,
-    group: Option<&str>,
-    access_id: Option<&str>,
-    scope: Option<&str>,
-) -> Result<(), String> {
+fn validate_target(scenario: &Scenario, target: &Target) -> Result<(), String> {
+    let Target {
+        source,
+        role,
+        group,
+        access_id,
+        scope,
+    } = target;
+    let (source, role, group, scope) =
+        (*source, role.as_deref(), group.as_deref(), scope.as_deref());
     match source {
         Source::EntraRoles | Source::AzureResources => {
             let role = role.ok_or("role is required")?;
@@ -238,7 +261,7 @@ fn validate_target(
             scenario
                 .group(group)
                 .ok_or(format!("unknown group {group}"))?;
-            let access = access_id.unwrap_or("member");
+            let access = access_id.as_deref().unwrap_or("member");
             if !ACCESS_IDS.contains(&access) {
                 return Err(format!("accessId must be member or owner, not {access}"));
             }
@@ -257,14 +280,7 @@ fn validate_target(
 }
 
 fn validate_policy(scenario: &Scenario, policy: &PolicySpec) -> Result<(), String> {
-    validate_target(
-        scenario,
-        policy.source,
-        policy.role.as_deref(),
-        policy.group.as_deref(),
-        policy.access_id.as_deref(),
-        policy.scope.as_deref(),
-    )?;
+    validate_target(scenario, &policy.target)?;
     if let Some(duration) = &policy.maximum_duration {
         parse_iso_duration(duration).ok_or(format!("invalid maximumDuration {duration}"))?;
     }
@@ -292,18 +308,7 @@ fn validate_policy(scenario: &Scenario, policy: &PolicySpec) -> Result<(), Strin
 
 fn validate_instance(scenario: &Scenario, instance: &InstanceSpec) -> Result<(), String> {
     require_user(scenario, &instance.principal)?;
-    let scope = match instance.source {
-        Source::AzureResources => instance.scope.as_deref(),
-        _ => None,
-    };
-    validate_target(
-        scenario,
-        instance.source,
-        instance.role.as_deref(),
-        instance.group.as_deref(),
-        instance.access_id.as_deref(),
-        scope,
-    )?;
+    validate_target(scenario, &instance.target)?;
     match instance.assignment_type.as_deref() {
         None | Some("Assigned") | Some("Activated") => Ok(()),
         Some(other) => Err(format!(

@@ -72,13 +72,14 @@ fn from_spec(store: &Store, spec: &InstanceSpec, kind: &str, index: usize) -> In
         _ => AssignmentType::Assigned,
     };
     let assignment_type = (kind == "assignment").then_some(assignment_type);
+    let target = &spec.target;
     Instance {
-        source: spec.source,
+        source: target.source,
         principal: spec.principal.clone(),
-        role: spec.role.clone(),
-        group: spec.group.clone(),
-        access_id: spec.access_id.clone().unwrap_or_else(|| "member".into()),
-        scope: spec.scope.clone().unwrap_or_else(|| "/".into()),
+        role: target.role.clone(),
+        group: target.group.clone(),
+        access_id: target.access_id.clone().unwrap_or_else(|| "member".into()),
+        scope: target.scope.clone().unwrap_or_else(|| "/".into()),
         start: context.minutes_ago(spec.start_minutes_ago.unwrap_or(DEFAULT_START_MINUTES_AGO)),
         end: spec
             .end_minutes_from_now

@@ -117,6 +117,18 @@ fn selected(call: &Call, allow_sign_in: bool) -> Result<Option<Vec<String>>, Res
     Ok(Some(names))
 }
 
+/// How much of `user` the token shows, and which properties the request selects.
+fn read_rights(
+    call: &Call,
+    user: &User,
+    allow_sign_in: bool,
+) -> Result<(Visibility, Option<Vec<String>>), Response> {
+    Ok((
+        visibility(&call.access, user)?,
+        selected(call, allow_sign_in)?,
+    ))
+}
+
 fn given_and_surname(user: &User) -> (Value, Value) {
     let profile = &user.profile;
     let mut words = user.display_name.splitn(2, ' ');
@@ -217,12 +229,8 @@ pub fn get_user(call: &Call, key: &str) -> Response {
     let Some(user) = find_user(&store, key).cloned() else {
         return not_found(key);
     };
-    let visibility = match visibility(&call.access, &user) {
-        Ok(visibility) => visibility,
-        Err(response) => return response,
-    };
-    let names = match selected(call, true) {
-        Ok(names) => names,
+    let (visibility, names) = match read_rights(call, &user, true) {
+        Ok(rights) => rights,
         Err(response) => return response,
     };
     let wants_sign_in = names
@@ -303,12 +311,8 @@ pub fn get_manager(call: &Call, key: &str) -> Response {
     let Some(user) = find_user(&store, key) else {
         return not_found(key);
     };
-    let visibility = match visibility(&call.access, user) {
-        Ok(visibility) => visibility,
-        Err(response) => return response,
-    };
-    let names = match selected(call, false) {
-        Ok(names) => names,
+    let (visibility, names) = match read_rights(call, user, false) {
+        Ok(rights) => rights,
         Err(response) => return response,
     };
     let manager = user

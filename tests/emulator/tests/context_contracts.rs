@@ -238,6 +238,11 @@ fn arm_list(scope: &str, list: &str, filter: &str) -> String {
     format!("/arm{scope}{AUTHZ}/{list}?{ARM_REQUEST_VERSION}&$filter={filter}")
 }
 
+/// GET, expect 200, the `value` list.
+async fn read(tenant: &Tenant, path: &str, token: &str) -> Vec<Value> {
+    values(&tenant.get(path, token).await)
+}
+
 fn values(reply: &Reply) -> Vec<Value> {
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.body["value"].as_array().unwrap().clone()
@@ -523,16 +528,15 @@ async fn d1_to_d3_give_the_requester_record_for_an_entra_role() {
         .iter()
         .all(|i| i["principalId"] == ALEX && i["roleDefinitionId"] == GLOBAL_ADMIN));
 
-    let eligible = tenant
-        .get(
-            &graph_list(
-                "roleManagement/directory/roleEligibilityScheduleInstances",
-                &format!("principalId eq '{ALEX}' and roleDefinitionId eq '{GLOBAL_ADMIN}'"),
-            ),
-            &adele,
-        )
-        .await;
-    let eligible = values(&eligible);
+    let eligible = read(
+        &tenant,
+        &graph_list(
+            "roleManagement/directory/roleEligibilityScheduleInstances",
+            &format!("principalId eq '{ALEX}' and roleDefinitionId eq '{GLOBAL_ADMIN}'"),
+        ),
+        &adele,
+    )
+    .await;
     assert_eq!(eligible.len(), 1);
     assert!(eligible[0]["endDateTime"].is_string());
     assert_eq!(eligible[0]["memberType"], "Direct");
@@ -554,16 +558,15 @@ async fn d1_to_d3_give_the_requester_record_for_an_entra_role() {
     assert_eq!(active[0]["assignmentType"], "Activated");
     assert!(active[0]["endDateTime"].is_string());
     // Adele's own Global Reader assignment is permanent.
-    let adele_roles = tenant
-        .get(
-            &graph_list(
-                "roleManagement/directory/roleAssignmentScheduleInstances",
-                &format!("principalId eq '{ADELE}'"),
-            ),
-            &adele,
-        )
-        .await;
-    let adele_roles = values(&adele_roles);
+    let adele_roles = read(
+        &tenant,
+        &graph_list(
+            "roleManagement/directory/roleAssignmentScheduleInstances",
+            &format!("principalId eq '{ADELE}'"),
+        ),
+        &adele,
+    )
+    .await;
     assert_eq!(adele_roles[0]["assignmentType"], "Assigned");
     assert!(adele_roles[0]["endDateTime"].is_null());
 }
@@ -608,16 +611,15 @@ async fn d4_to_d6_give_the_requester_record_for_a_group() {
         .starts_with(&format!("{SQL_ADMINS}_member_")));
     assert!(lynne["endDateTime"].is_string());
 
-    let active = tenant
-        .get(
-            &graph_list(
-                "identityGovernance/privilegedAccess/group/assignmentScheduleInstances",
-                &format!("groupId eq '{EXCHANGE_OPERATORS}' and principalId eq '{LYNNE}'"),
-            ),
-            &adele,
-        )
-        .await;
-    let active = values(&active);
+    let active = read(
+        &tenant,
+        &graph_list(
+            "identityGovernance/privilegedAccess/group/assignmentScheduleInstances",
+            &format!("groupId eq '{EXCHANGE_OPERATORS}' and principalId eq '{LYNNE}'"),
+        ),
+        &adele,
+    )
+    .await;
     assert_eq!(active.len(), 1);
     assert_eq!(active[0]["assignmentType"], "Assigned");
 
@@ -658,17 +660,16 @@ async fn e1_to_e3_give_the_requester_record_at_an_azure_scope() {
     }
     assert!(items.iter().all(|i| i["properties"]["principalId"] == ALEX));
 
-    let active = tenant
-        .get(
-            &arm_list(
-                HUB,
-                "roleAssignmentScheduleInstances",
-                &format!("assignedTo('{DIEGO}')"),
-            ),
-            &adele,
-        )
-        .await;
-    let active = values(&active);
+    let active = read(
+        &tenant,
+        &arm_list(
+            HUB,
+            "roleAssignmentScheduleInstances",
+            &format!("assignedTo('{DIEGO}')"),
+        ),
+        &adele,
+    )
+    .await;
     assert_eq!(active.len(), 1);
     let properties = &active[0]["properties"];
     assert_eq!(properties["assignmentType"], "Activated");
@@ -682,17 +683,16 @@ async fn e1_to_e3_give_the_requester_record_at_an_azure_scope() {
         "Microsoft.Authorization/roleAssignmentScheduleInstances"
     );
 
-    let eligible = tenant
-        .get(
-            &arm_list(
-                PAYROLL,
-                "roleEligibilityScheduleInstances",
-                &format!("assignedTo('{ALEX}')"),
-            ),
-            &adele,
-        )
-        .await;
-    let eligible = values(&eligible);
+    let eligible = read(
+        &tenant,
+        &arm_list(
+            PAYROLL,
+            "roleEligibilityScheduleInstances",
+            &format!("assignedTo('{ALEX}')"),
+        ),
+        &adele,
+    )
+    .await;
     let roles: Vec<&str> = eligible
         .iter()
         .map(|i| {
@@ -708,17 +708,16 @@ async fn e1_to_e3_give_the_requester_record_at_an_azure_scope() {
         roles.contains(&CONTRIBUTOR) && roles.contains(&OWNER),
         "{roles:?}"
     );
-    let at_scope = tenant
-        .get(
-            &arm_list(
-                HUB,
-                "roleEligibilityScheduleInstances",
-                &format!("assignedTo('{ALEX}') and atScope()"),
-            ),
-            &adele,
-        )
-        .await;
-    let at_scope = values(&at_scope);
+    let at_scope = read(
+        &tenant,
+        &arm_list(
+            HUB,
+            "roleEligibilityScheduleInstances",
+            &format!("assignedTo('{ALEX}') and atScope()"),
+        ),
+        &adele,
+    )
+    .await;
     assert!(at_scope.iter().all(|i| i["properties"]["scope"]
         .as_str()
         .unwrap()
@@ -756,16 +755,15 @@ async fn a_decision_made_through_the_apis_shows_in_the_record() {
         )
         .await;
     assert!(values(&record).iter().all(|i| i["id"] != ENTRA_PENDING));
-    let active = tenant
-        .get(
-            &graph_list(
-                "roleManagement/directory/roleAssignmentScheduleInstances",
-                &format!("principalId eq '{ALEX}' and roleDefinitionId eq '{GLOBAL_ADMIN}'"),
-            ),
-            &graph,
-        )
-        .await;
-    let active = values(&active);
+    let active = read(
+        &tenant,
+        &graph_list(
+            "roleManagement/directory/roleAssignmentScheduleInstances",
+            &format!("principalId eq '{ALEX}' and roleDefinitionId eq '{GLOBAL_ADMIN}'"),
+        ),
+        &graph,
+    )
+    .await;
     assert_eq!(active.len(), 1);
     assert_eq!(active[0]["assignmentType"], "Activated");
 
