@@ -298,9 +298,11 @@ fn rules(scenario: &Scenario, policy: &Policy, flavor: Flavor) -> Vec<Value> {
     list
 }
 
-fn last_modified(store: &Store, policy: &Policy) -> (Value, Option<&'static str>, Value) {
+/// When the policy was last changed and by whom, in the given flavor: Graph's `identity`
+/// (`displayName`, `id`) or ARM's principal (`id`, `displayName`, `type`, `email`).
+fn last_modified(store: &Store, policy: &Policy, flavor: Flavor) -> (Value, Value) {
     let Some(spec) = policy.spec else {
-        return (Value::Null, None, Value::Null);
+        return (Value::Null, Value::Null);
     };
     let at = spec
         .last_modified_minutes_ago
@@ -309,11 +311,12 @@ fn last_modified(store: &Store, policy: &Policy) -> (Value, Option<&'static str>
         .last_modified_by
         .as_deref()
         .and_then(|id| store.scenario().user(id));
-    let by = by.map_or(
-        Value::Null,
-        |u| json!({ "id": u.id, "displayName": u.display_name, "email": u.user_principal_name }),
-    );
-    (json!(at), Some("User"), by)
+    let by = by.map_or(Value::Null, |u| match flavor {
+        Flavor::Graph => json!({ "displayName": u.display_name, "id": u.id }),
+        Flavor::Arm => json!({ "id": u.id, "displayName": u.display_name, "type": "User",
+            "email": u.user_principal_name }),
+    });
+    (json!(at), by)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -462,7 +465,7 @@ fn graph_assignment_json(
         "roleDefinitionId": policy.role,
     });
     if expand.policy {
-        let (modified_at, _, modified_by) = last_modified(store, policy);
+        let (modified_at, modified_by) = last_modified(store, policy, Flavor::Graph);
         let name = if policy.source == Source::Groups {
             "Group"
         } else {
@@ -534,14 +537,7 @@ fn arm_assignment_json(store: &Store, policy: &Policy) -> Value {
     let role_definition_id = role_definition_path(&policy.scope, &policy.role);
     let policy_id = format!("{authorization}/roleManagementPolicies/{}", policy.guid());
     let scope = scenario.azure_scope(&policy.scope);
-    let (modified_at, modified_type, modified_by) = last_modified(store, policy);
-    let modified_by = match modified_by {
-        Value::Object(mut by) => {
-            by.insert("type".into(), json!(modified_type));
-            Value::Object(by)
-        }
-        other => other,
-    };
+    let (modified_at, modified_by) = last_modified(store, policy, Flavor::Arm);
     json!({
         "id": format!("{authorization}/roleManagementPolicyAssignments/{name}"),
         "name": name,
