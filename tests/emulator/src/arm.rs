@@ -93,6 +93,9 @@ pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
         Ok(caller) => caller,
         Err(failure) => return auth_error(failure),
     };
+    if let Some(response) = crate::context_routes::arm(&app, &caller, &request) {
+        return response;
+    }
     let Some((scope, route)) = ArmRoute::parse(&request.segments()) else {
         return simple_error(
             StatusCode::NOT_FOUND,
@@ -148,7 +151,7 @@ fn auth_error(failure: AuthFailure) -> Response {
     )
 }
 
-fn check_api_version(request: &ApiRequest, supported: &[&str]) -> Result<(), Response> {
+pub(crate) fn check_api_version(request: &ApiRequest, supported: &[&str]) -> Result<(), Response> {
     match request.query_value("api-version") {
         None => Err(simple_error(
             StatusCode::BAD_REQUEST,
@@ -445,23 +448,57 @@ fn stage_json(store: &Store, request: &Request, caller: &Caller, now: DateTime<U
 }
 
 /// ARM resource path prefix for a scope (`""` for the tenant root).
-fn scope_prefix(scope: &str) -> &str {
+pub(crate) fn scope_prefix(scope: &str) -> &str {
     scope.trim_end_matches('/')
 }
 
-fn schedule_request_json(store: &Store, request: &Request, now: DateTime<Utc>) -> Value {
+/// `{scope}/providers/Microsoft.Authorization/roleDefinitions/{role}`.
+pub(crate) fn role_definition_path(scope: &str, role_id: &str) -> String {
+    let prefix = scope_prefix(scope);
+    format!("{prefix}/providers/Microsoft.Authorization/roleDefinitions/{role_id}")
+}
+
+/// `principalType`: `User` or `ServicePrincipal`.
+pub(crate) fn principal_type(store: &Store, principal_id: &str) -> &'static str {
+    match store.scenario().user(principal_id) {
+        Some(user) if user.is_service_principal() => "ServicePrincipal",
+        _ => "User",
+    }
+}
+
+/// `expandedProperties` of schedule requests and instances: scope, role definition, principal.
+pub(crate) fn expanded_properties(
+    store: &Store,
+    scope_id: &str,
+    role_id: &str,
+    principal_id: &str,
+) -> Value {
     let scenario = store.scenario();
+    let scope = scenario.azure_scope(scope_id);
+    let principal = scenario.user(principal_id);
+    json!({
+        "scope": {
+            "id": scope_id,
+            "displayName": scope.map_or("Tenant Root", |s| s.display_name.as_str()),
+            "type": scope.map_or("managementgroup", |s| s.kind.as_str()),
+        },
+        "roleDefinition": {
+            "id": role_definition_path(scope_id, role_id),
+            "displayName": scenario.role_name(Source::AzureResources, role_id),
+            "type": "BuiltInRole",
+        },
+        "principal": {
+            "id": principal_id,
+            "displayName": principal.map(|p| p.display_name.clone()),
+            "email": principal.filter(|p| !p.is_service_principal()).map(|p| p.user_principal_name.clone()),
+            "type": principal_type(store, principal_id),
+        },
+    })
+}
+
+pub(crate) fn schedule_request_json(store: &Store, request: &Request, now: DateTime<Utc>) -> Value {
     let role_id = request.role.clone().unwrap_or_default();
     let prefix = scope_prefix(&request.scope);
-    let role_definition_id =
-        format!("{prefix}/providers/Microsoft.Authorization/roleDefinitions/{role_id}");
-    let scope = scenario.azure_scope(&request.scope);
-    let principal = scenario.user(&request.principal);
-    let principal_type = if principal.is_some_and(|p| p.is_service_principal()) {
-        "ServicePrincipal"
-    } else {
-        "User"
-    };
     let ticket = request.ticket.as_ref();
     json!({
         "id": format!("{prefix}/providers/Microsoft.Authorization/RoleAssignmentScheduleRequests/{}", request.id),
@@ -472,9 +509,9 @@ fn schedule_request_json(store: &Store, request: &Request, now: DateTime<Utc>) -
             "targetRoleAssignmentScheduleInstanceId": null,
             "linkedRoleEligibilityScheduleId": derived_guid(&request.id, "arm-eligibility"),
             "scope": request.scope,
-            "roleDefinitionId": role_definition_id,
+            "roleDefinitionId": role_definition_path(&request.scope, &role_id),
             "principalId": request.principal,
-            "principalType": principal_type,
+            "principalType": principal_type(store, &request.principal),
             "requestType": request.action.as_str(),
             "status": arm_status(request.status_at(now)),
             "approvalId": format!("{APPROVALS_PATH}/{}", request.arm_approval_id()),
@@ -491,24 +528,7 @@ fn schedule_request_json(store: &Store, request: &Request, now: DateTime<Utc>) -
             "createdOn": format_time(request.created),
             "condition": null,
             "conditionVersion": null,
-            "expandedProperties": {
-                "scope": {
-                    "id": request.scope,
-                    "displayName": scope.map_or("Tenant Root", |s| s.display_name.as_str()),
-                    "type": scope.map_or("managementgroup", |s| s.kind.as_str()),
-                },
-                "roleDefinition": {
-                    "id": role_definition_id,
-                    "displayName": scenario.role_name(Source::AzureResources, &role_id),
-                    "type": "BuiltInRole",
-                },
-                "principal": {
-                    "id": request.principal,
-                    "displayName": principal.map(|p| p.display_name.clone()),
-                    "email": principal.filter(|p| !p.is_service_principal()).map(|p| p.user_principal_name.clone()),
-                    "type": principal_type,
-                },
-            },
+            "expandedProperties": expanded_properties(store, &request.scope, &role_id, &request.principal),
         },
     })
 }

@@ -163,10 +163,16 @@ fn route(context: &Context) -> Response {
     let segments = context.request.segments();
     let rest = &segments[1..];
     let method = context.request.method.as_str();
-    match (method, rest) {
-        ("GET", ["me"]) => return json_response(StatusCode::OK, user_json(&context.caller.user)),
-        ("GET", ["users", id]) => return get_user(context, id),
-        _ => {}
+    if let Some(response) = crate::context_routes::graph(
+        context.app,
+        context.caller,
+        context.request,
+        context.version.as_str(),
+    ) {
+        return response;
+    }
+    if let ("GET", ["me"]) = (method, rest) {
+        return json_response(StatusCode::OK, user_json(&context.caller.user));
     }
     for kind in [Kind::Roles, Kind::Groups] {
         if let Some(tail) = rest.strip_prefix(kind.requests_path()) {
@@ -193,18 +199,6 @@ fn not_found(what: &str, id: &str) -> Response {
         "ResourceNotFound",
         &format!("The {what} '{id}' was not found."),
     )
-}
-
-fn get_user(context: &Context, id: &str) -> Response {
-    let store = context.app.store();
-    match store.scenario().user_by_id_or_upn(id) {
-        Some(user) => json_response(StatusCode::OK, user_json(user)),
-        None => graph_error(
-            StatusCode::NOT_FOUND,
-            "Request_ResourceNotFound",
-            &format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
-        ),
-    }
 }
 
 fn requests_route(context: &Context, kind: Kind, tail: &[&str]) -> Response {

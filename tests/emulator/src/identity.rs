@@ -487,6 +487,9 @@ fn issue_tokens(app: &Shared, grant: &Grant, scope_param: &str) -> Result<Value,
         .partition(|s| OIDC_SCOPES.contains(&s.as_str()));
     let resource = single_resource(&resource_scopes)?;
     let scp = granted_scope_names(grant, resource, &resource_scopes)?;
+    let scp = crate::consent::strip_from_scp(app, &grant.user_id, resource, &scp);
+    let resource_scopes =
+        crate::consent::without_withheld(app, &grant.user_id, None, resource_scopes);
     let user = app
         .store()
         .scenario()

@@ -17,9 +17,13 @@
 // would only add noise on a test server.
 #![allow(clippy::result_large_err)]
 
+mod access;
 mod app;
 mod arm;
 mod clock;
+mod consent;
+mod context_routes;
+mod context_state;
 mod controls;
 mod cors;
 mod errors;
@@ -28,6 +32,7 @@ mod generate;
 mod graph;
 mod graph_batch;
 mod graph_views;
+mod history;
 mod http_util;
 mod identity;
 mod ids;
@@ -35,14 +40,18 @@ mod jwt;
 mod mim_pam;
 mod odata_filter;
 mod paging;
+mod policies;
 mod portal;
 mod request_log;
 mod router;
 mod scenario;
+mod scenario_context;
+mod schedules;
 mod server;
 mod static_app;
 mod store;
 mod tokens;
+mod users;
 
 pub use identity::pkce_challenge;
 pub use scenario::{Scenario, Source};

@@ -31,6 +31,14 @@ impl EqFilter {
         }
     }
 
+    /// The value an `eq` clause gives `name` (property names compared case-insensitively).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.clauses
+            .iter()
+            .find(|(clause, _)| clause.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
     pub fn matches(&self, item: &Value) -> bool {
         self.clauses.iter().all(|(name, wanted)| {
             let value = &item[name.as_str()];

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::http_util::json_response;
-use crate::{arm, controls, cors, faults, graph, identity, mim_pam, portal, request_log};
+use crate::{arm, consent, controls, cors, faults, graph, identity, mim_pam, portal, request_log};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
@@ -20,7 +20,7 @@ pub fn api_router(app: App) -> Router {
         .route("/pam/{*rest}", any(mim_pam::handle))
         .route("/portal/{*rest}", any(portal::handle));
     if app.settings.test_controls {
-        router = router.merge(controls::routes());
+        router = router.merge(controls::routes()).merge(consent::routes());
     }
     router
         .fallback(unknown_path)

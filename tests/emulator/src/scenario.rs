@@ -1,6 +1,7 @@
 //! The scenario file format (`--scenario FILE`): tenant, users, role catalogs and requests, with times
 //! relative to load time. Owns parsing, validation and the catalog look-ups every service shares.
 
+use crate::scenario_context::{GroupMembership, ScenarioContext, UserProfile};
 use serde::{Deserialize, Serialize};
 
 /// A whole tenant as described by a scenario file (see SPEC.md "Scenario file").
@@ -24,6 +25,9 @@ pub struct Scenario {
     pub pam_roles: Vec<NamedItem>,
     #[serde(default)]
     pub requests: Vec<ScenarioRequest>,
+    /// Policies, assignments, eligibilities and the licence (decision context, `scenario_context.rs`).
+    #[serde(flatten)]
+    pub context: ScenarioContext,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -52,6 +56,9 @@ pub struct User {
     pub sam_account_name: Option<String>,
     #[serde(default, rename = "type")]
     pub kind: UserKind,
+    /// Account facts for `/users/{id}` (decision context); boxed to keep `User` small.
+    #[serde(flatten)]
+    pub profile: Box<UserProfile>,
 }
 
 impl User {
@@ -97,6 +104,9 @@ pub struct Group {
     pub display_name: String,
     #[serde(default)]
     pub mail: Option<String>,
+    /// Owners and members (decision context).
+    #[serde(flatten)]
+    pub membership: GroupMembership,
 }
 
 /// The five request sources the app reads.
@@ -245,7 +255,7 @@ impl Scenario {
             self.validate_request(request)
                 .map_err(|e| format!("request {}: {e}", request.id))?;
         }
-        Ok(())
+        self.context.validate(self)
     }
 
     fn validate_request(&self, request: &ScenarioRequest) -> Result<(), String> {

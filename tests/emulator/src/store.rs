@@ -6,6 +6,7 @@
 //! cannot be decided through an API; a justification is required when the request's policy says so.
 
 use crate::clock::format_time;
+use crate::context_state::ContextState;
 use crate::ids::{derived_guid, guid_or_derived};
 use crate::scenario::{Action, Scenario, ScenarioRequest, ScenarioState, Source, Ticket, User};
 use chrono::{DateTime, Duration, Utc};
@@ -270,6 +271,8 @@ pub enum CancelError {
 pub struct Store {
     scenario: Scenario,
     requests: Vec<Request>,
+    /// Decision-context state (load time, consent overrides, throttle window).
+    context: ContextState,
 }
 
 impl Store {
@@ -280,11 +283,23 @@ impl Store {
             .iter()
             .map(|r| Request::from_scenario(r, now))
             .collect();
-        Store { scenario, requests }
+        Store {
+            scenario,
+            requests,
+            context: ContextState::new(now),
+        }
     }
 
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    pub fn context(&self) -> &ContextState {
+        &self.context
+    }
+
+    pub fn context_mut(&mut self) -> &mut ContextState {
+        &mut self.context
     }
 
     pub fn display_name(&self, user_id: &str) -> String {

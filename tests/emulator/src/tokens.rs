@@ -59,7 +59,9 @@ impl Resource {
     /// Scopes a test token gets by default.
     pub fn default_scopes(self) -> &'static str {
         match self {
-            Resource::Graph => "RoleAssignmentSchedule.ReadWrite.Directory PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup User.Read",
+            Resource::Graph => "RoleAssignmentSchedule.ReadWrite.Directory PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup User.Read \
+                RoleManagementPolicy.Read.Directory RoleManagementPolicy.Read.AzureADGroup RoleEligibilitySchedule.Read.Directory \
+                PrivilegedEligibilitySchedule.Read.AzureADGroup User.Read.All AuditLog.Read.All",
             Resource::Arm => "user_impersonation",
             Resource::Portal => "Pim.ReadWrite",
         }
