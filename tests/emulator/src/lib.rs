@@ -31,6 +31,7 @@ mod graph_views;
 mod http_util;
 mod identity;
 mod ids;
+mod item_faults;
 mod jwt;
 mod mim_pam;
 mod odata_filter;

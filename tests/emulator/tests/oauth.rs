@@ -53,18 +53,23 @@ fn query_of(location: &str) -> HashMap<String, String> {
         .collect()
 }
 
-/// Sign in as Adele with `login_hint` and return the code.
+/// Sign in as Adele on the sign-in page (its form posts `user=<oid>`) and return the code.
 async fn sign_in(tenant: &Tenant) -> String {
+    let location = choose_account(tenant, &authorize_path(&[]), ADELE).await;
+    query_of(&location)["code"].clone()
+}
+
+/// Post the sign-in page's form for `user`; returns the redirect back to the app.
+async fn choose_account(tenant: &Tenant, authorize: &str, user: &str) -> String {
     let reply = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[("login_hint", "adelev@contoso.onmicrosoft.com")]),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(reply.status, 302);
-    query_of(&reply.header("location").unwrap())["code"].clone()
+        .http
+        .post(tenant.url(authorize))
+        .form(&[("user", user)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 302);
+    reply.headers()["location"].to_str().unwrap().to_string()
 }
 
 async fn token_request(tenant: &Tenant, fields: &[(&str, &str)]) -> Reply {
@@ -360,19 +365,14 @@ async fn authorize_validates_tenant_client_redirect_uri_and_pkce() {
         "login_required",
         "no session yet"
     );
-    let under_origin = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[
-                ("redirect_uri", "http://127.0.0.1:8080/admin/pim/"),
-                ("login_hint", "adelev@contoso.onmicrosoft.com"),
-            ]),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(
-        under_origin.status, 302,
+    let under_origin = choose_account(
+        &tenant,
+        &authorize_path(&[("redirect_uri", "http://127.0.0.1:8080/admin/pim/")]),
+        ADELE,
+    )
+    .await;
+    assert!(
+        under_origin.starts_with("http://127.0.0.1:8080/admin/pim/?code="),
         "URIs under an allowed app origin count as registered"
     );
 
@@ -604,4 +604,211 @@ async fn logout_clears_the_sessions_and_returns_to_the_app() {
         )
         .await;
     assert_eq!(elsewhere.status, 200, "no redirect to an unknown origin");
+}
+
+const ADELE_UPN: &str = "adelev@contoso.onmicrosoft.com";
+const MEGAN_UPN: &str = "meganb@contoso.onmicrosoft.com";
+
+async fn authorize(tenant: &Tenant, extra: &[(&str, &str)]) -> Reply {
+    tenant
+        .send(Method::GET, &authorize_path(extra), None, None)
+        .await
+}
+
+/// The query of the redirect back to the app.
+fn redirect_params(reply: &Reply) -> HashMap<String, String> {
+    assert_eq!(reply.status, 302, "{}", reply.text);
+    query_of(&reply.header("location").unwrap())
+}
+
+#[tokio::test]
+async fn login_hint_limits_the_sign_in_page_and_a_session_signs_in_silently() {
+    let tenant = Tenant::start().await;
+    let hinted = authorize(&tenant, &[("login_hint", ADELE_UPN)]).await;
+    assert_eq!(hinted.status, 200, "no session yet: the page, not a code");
+    assert!(hinted.text.contains(ADELE_UPN) && !hinted.text.contains(MEGAN_UPN));
+    let other = hinted
+        .text
+        .split("id=\"other-account\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to every account")
+        .replace("&amp;", "&");
+    assert!(other.contains("prompt=select_account") && !other.contains("login_hint"));
+    let every = tenant.send(Method::GET, &other, None, None).await;
+    assert!(every.text.contains(ADELE_UPN) && every.text.contains(MEGAN_UPN));
+
+    let location = choose_account(
+        &tenant,
+        &authorize_path(&[("login_hint", ADELE_UPN)]),
+        ADELE,
+    )
+    .await;
+    assert!(query_of(&location).contains_key("code"));
+    let silent = authorize(&tenant, &[("login_hint", ADELE_UPN)]).await;
+    assert!(
+        redirect_params(&silent).contains_key("code"),
+        "the session signs Adele in"
+    );
+    assert!(redirect_params(&authorize(&tenant, &[]).await).contains_key("code"));
+    let megan = authorize(&tenant, &[("login_hint", MEGAN_UPN)]).await;
+    assert_eq!(megan.status, 200, "another user's hint needs the page");
+    assert!(megan.text.contains(MEGAN_UPN) && !megan.text.contains(ADELE_UPN));
+    let forced = authorize(&tenant, &[("prompt", "login"), ("login_hint", ADELE_UPN)]).await;
+    assert_eq!(forced.status, 200, "prompt=login always shows the page");
+}
+
+#[tokio::test]
+async fn prompt_none_answers_with_a_code_or_login_required_and_the_state() {
+    let tenant = Tenant::start().await;
+    let without = redirect_params(
+        &authorize(&tenant, &[("prompt", "none"), ("login_hint", ADELE_UPN)]).await,
+    );
+    assert_eq!(without["error"], "login_required");
+    assert!(without["error_description"].starts_with("AADSTS50058: "));
+    assert_eq!(without["state"], "state-123");
+    assert!(!without.contains_key("code"));
+
+    sign_in(&tenant).await;
+    let with = redirect_params(
+        &authorize(&tenant, &[("prompt", "none"), ("login_hint", ADELE_UPN)]).await,
+    );
+    assert!(with.contains_key("code") && !with.contains_key("error"));
+    assert_eq!(with["state"], "state-123");
+    let mismatch = redirect_params(
+        &authorize(&tenant, &[("prompt", "none"), ("login_hint", MEGAN_UPN)]).await,
+    );
+    assert_eq!(mismatch["error"], "login_required");
+    assert!(mismatch["error_description"].contains("match the requested login hint"));
+
+    let fragment = authorize(
+        &tenant,
+        &[
+            ("prompt", "none"),
+            ("response_mode", "fragment"),
+            ("login_hint", MEGAN_UPN),
+        ],
+    )
+    .await;
+    let location = fragment.header("location").unwrap();
+    assert!(location.starts_with(&format!("{REDIRECT}#error=login_required")));
+
+    tenant
+        .send(
+            Method::GET,
+            &format!("/login/{TENANT}/oauth2/v2.0/logout"),
+            None,
+            None,
+        )
+        .await;
+    let signed_out = redirect_params(&authorize(&tenant, &[("prompt", "none")]).await);
+    assert_eq!(
+        signed_out["error"], "login_required",
+        "logout ends the session"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_spa_refresh_token_gets_aadsts700084_and_prompt_none_starts_a_new_day() {
+    let tenant = Tenant::start().await;
+    let now = tenant
+        .send(Method::GET, "/_emulator/state", None, None)
+        .await
+        .body["now"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let signed_in_at = chrono::DateTime::parse_from_rfc3339(&now).unwrap();
+    let code = sign_in(&tenant).await;
+    let tokens = redeem(
+        &tenant,
+        &code,
+        &format!("openid offline_access {GRAPH_SCOPE}"),
+    )
+    .await;
+    let refresh_token = tokens.body["refresh_token"].as_str().unwrap().to_string();
+    tenant.advance_minutes(25 * 60).await;
+
+    let refused = refresh(&tenant, &refresh_token, GRAPH_SCOPE).await;
+    assert_aad_error(&refused, "invalid_grant", 700084);
+    let description = refused.body["error_description"].as_str().unwrap();
+    assert!(description.starts_with(
+        "AADSTS700084: The refresh token was issued to a single page app (SPA), and therefore has a fixed, \
+         limited lifetime of 1.00:00:00, which can't be extended. It is now expired and a new sign in request \
+         must be sent by the SPA to the sign in page. The token was issued on "
+    ), "{description}");
+    let issued = description
+        .split("The token was issued on ")
+        .nth(1)
+        .and_then(|rest| rest.split(".\r\n").next())
+        .unwrap();
+    let issued = chrono::DateTime::parse_from_rfc3339(issued).unwrap();
+    assert!(
+        (issued - signed_in_at).num_seconds().abs() < 5,
+        "the original sign-in time, with 7 fractional digits"
+    );
+    assert!(description.contains("\r\nTrace ID: ") && description.contains("\r\nCorrelation ID: "));
+    assert_eq!(refused.body["error_codes"], serde_json::json!([700084]));
+    assert_eq!(refused.body["suberror"], "bad_token");
+    assert_eq!(
+        refused.body["error_uri"],
+        "https://login.microsoftonline.com/error?code=700084"
+    );
+
+    let again = redirect_params(
+        &authorize(&tenant, &[("prompt", "none"), ("login_hint", ADELE_UPN)]).await,
+    );
+    let fresh = redeem(
+        &tenant,
+        &again["code"],
+        &format!("openid offline_access {GRAPH_SCOPE}"),
+    )
+    .await;
+    assert_eq!(
+        fresh.status, 200,
+        "the Microsoft session outlives the SPA's refresh token"
+    );
+    let renewed = refresh(
+        &tenant,
+        fresh.body["refresh_token"].as_str().unwrap(),
+        ARM_SCOPE,
+    )
+    .await;
+    assert_eq!(renewed.status, 200, "a new 24 hours from the new sign-in");
+}
+
+#[tokio::test]
+async fn an_access_token_expires_after_its_lifetime_and_the_refresh_token_replaces_it() {
+    let tenant = Tenant::start().await;
+    let code = sign_in(&tenant).await;
+    let tokens = redeem(
+        &tenant,
+        &code,
+        &format!("openid offline_access {GRAPH_SCOPE}"),
+    )
+    .await;
+    let access = tokens.body["access_token"].as_str().unwrap().to_string();
+    let refresh_token = tokens.body["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(tenant.get("/graph/v1.0/me", &access).await.status, 200);
+    tenant.advance_minutes(70).await;
+
+    let expired = tenant.get("/graph/v1.0/me", &access).await;
+    assert_eq!(
+        (expired.status, expired.body["error"]["code"].as_str()),
+        (401, Some("InvalidAuthenticationToken"))
+    );
+    let renewed = refresh(&tenant, &refresh_token, GRAPH_SCOPE).await;
+    assert_eq!(renewed.status, 200, "{}", renewed.text);
+    let new_access = renewed.body["access_token"].as_str().unwrap();
+    assert_ne!(new_access, access);
+    assert_eq!(tenant.get("/graph/v1.0/me", new_access).await.status, 200);
+    let arm = refresh(&tenant, &refresh_token, ARM_SCOPE).await;
+    let arm_token = arm.body["access_token"].as_str().unwrap();
+    let approvals = tenant
+        .get(
+            &format!("{ARM_APPROVALS}?{ARM_APPROVAL_VERSION}"),
+            arm_token,
+        )
+        .await;
+    assert_eq!(approvals.status, 200, "each resource refreshes on its own");
 }
