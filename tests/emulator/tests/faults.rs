@@ -1,0 +1,737 @@
+//! The faults that prove "decisions and sessions you can trust": writes that commit and then fail
+//! (`afterCommit`, `conflictAfterCommit`, `stallAfterCommit`), a stall without commit, one malformed item
+//! or unknown enum value among good ones, a 401 for a write, and `$batch` items failing on their own.
+//! Each is checked on every service where it applies, against the store and the request log.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+async fn add_fault(tenant: &Tenant, fault: Value) {
+    let reply = tenant
+        .send(Method::POST, "/_emulator/faults", None, Some(fault))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+async fn log(tenant: &Tenant) -> Vec<Value> {
+    let reply = tenant.send(Method::GET, "/_emulator/log", None, None).await;
+    reply.body.as_array().unwrap().clone()
+}
+
+/// The log entries of writes (anything but GET) whose path starts with `prefix`.
+async fn writes_to(tenant: &Tenant, prefix: &str) -> Vec<Value> {
+    log(tenant)
+        .await
+        .into_iter()
+        .filter(|e| e["method"] != "GET" && e["path"].as_str().unwrap().starts_with(prefix))
+        .collect()
+}
+
+/// The four services an approver decides through.
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    Graph,
+    Arm,
+    Pam,
+    Portal,
+}
+
+const EVERY_SERVICE: [Via; 4] = [Via::Graph, Via::Arm, Via::Pam, Via::Portal];
+
+impl Via {
+    /// A pending request Adele approves.
+    fn request(self) -> &'static str {
+        match self {
+            Via::Graph => ENTRA_PENDING,
+            Via::Arm => AZURE_PENDING,
+            Via::Pam => PAM_PENDING,
+            Via::Portal => PORTAL_PENDING,
+        }
+    }
+
+    /// The path prefix of its decision writes.
+    fn write_path(self) -> String {
+        match self {
+            Via::Graph => format!("{ROLE_APPROVALS}/"),
+            Via::Arm => format!("{ARM_APPROVALS}/"),
+            Via::Pam => format!("{PAM}/pamrequeststoapprove("),
+            Via::Portal => format!("{PORTAL}/approvals/"),
+        }
+    }
+
+    /// Adele approves its request.
+    async fn approve(self, tenant: &Tenant) -> Reply {
+        let id = self.request();
+        match self {
+            Via::Graph => {
+                let token = tenant.token(ADELE, "graph").await;
+                tenant.graph_decide(&token, id, "Approve", "verified").await
+            }
+            Via::Arm => {
+                let token = tenant.token(ADELE, "arm").await;
+                tenant.arm_decide(&token, id, "Approve", "verified").await
+            }
+            Via::Pam => tenant.pam_decide(ADELE, id, "Approve").await,
+            Via::Portal => tenant.portal_decide(ADELE, id, "approve", "verified").await,
+        }
+    }
+
+    /// The error code of its body (MIM PAM's OData errors have none, so their message).
+    fn error_of(self, reply: &Reply) -> String {
+        let text = match self {
+            Via::Pam => &reply.body["odata.error"]["message"]["value"],
+            _ => &reply.body["error"]["code"],
+        };
+        text.as_str().unwrap_or_default().to_string()
+    }
+}
+
+#[tokio::test]
+async fn after_commit_the_write_lands_and_the_client_gets_the_status_in_the_services_format() {
+    for via in EVERY_SERVICE {
+        let tenant = Tenant::start().await;
+        add_fault(
+            &tenant,
+            json!({ "path": via.write_path(), "kind": "afterCommit", "status": 504, "times": 1 }),
+        )
+        .await;
+        let reply = via.approve(&tenant).await;
+        assert_eq!(reply.status, 504, "{via:?}: {}", reply.text);
+        let expected = match via {
+            Via::Pam => "Injected fault.",
+            _ => "GatewayTimeout",
+        };
+        assert_eq!(via.error_of(&reply), expected, "{via:?}");
+        if let Via::Graph = via {
+            assert!(reply.body["error"]["innerError"]["request-id"].is_string());
+        }
+        let state = tenant.state_of(via.request()).await;
+        assert_eq!(state["state"], "approved", "{via:?}: the write committed");
+        assert_eq!(state["decision"]["by"], ADELE);
+        let writes = writes_to(&tenant, &via.write_path()).await;
+        assert_eq!(writes.len(), 1, "{via:?}");
+        assert_eq!(writes[0]["status"], 504);
+        assert_eq!(writes[0]["fault"]["kind"], "afterCommit");
+        let handler = writes[0]["fault"]["handlerStatus"].as_u64().unwrap();
+        assert!((200..300).contains(&handler), "{via:?}: {handler}");
+    }
+}
+
+#[tokio::test]
+async fn conflict_after_commit_answers_the_conflict_the_callers_own_decision_causes() {
+    for via in EVERY_SERVICE {
+        let tenant = Tenant::start().await;
+        add_fault(
+            &tenant,
+            json!({ "method": if matches!(via, Via::Graph | Via::Arm) { "PATCH" } else { "POST" },
+                    "path": via.write_path(), "kind": "conflictAfterCommit", "times": 1 }),
+        )
+        .await;
+        let reply = via.approve(&tenant).await;
+        let (status, error) = match via {
+            Via::Graph => (409, "Conflict"),
+            Via::Arm => (409, "ApprovalStepAlreadyCompleted"),
+            Via::Pam => (403, "Approval has already been completed."),
+            Via::Portal => (409, "AlreadyDecided"),
+        };
+        assert_eq!(
+            (reply.status, via.error_of(&reply).as_str()),
+            (status, error),
+            "{via:?}: {}",
+            reply.text
+        );
+        match via {
+            Via::Arm => assert!(reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Adele Vance")),
+            Via::Portal => assert_eq!(
+                reply.body["error"]["request"]["decision"]["by"]["displayName"],
+                "Adele Vance"
+            ),
+            _ => {}
+        }
+        let state = tenant.state_of(via.request()).await;
+        assert_eq!(
+            (state["state"].as_str(), state["decision"]["by"].as_str()),
+            (Some("approved"), Some(ADELE)),
+            "{via:?}: the caller's own decision is what the service holds"
+        );
+        let writes = writes_to(&tenant, &via.write_path()).await;
+        assert_eq!(
+            writes.len(),
+            1,
+            "{via:?}: the replay is not a second logged write"
+        );
+        assert_eq!(writes[0]["status"], status);
+    }
+}
+
+#[tokio::test]
+async fn stall_holds_the_request_then_drops_it_without_committing() {
+    let tenant = Tenant::start().await;
+    add_fault(
+        &tenant,
+        json!({ "method": "PATCH", "path": ROLE_APPROVALS, "kind": "stall", "ms": 400, "times": 1 }),
+    )
+    .await;
+    let token = tenant.token(ADELE, "graph").await;
+    let step = tenant.state_of(ENTRA_PENDING).await["ids"]["stepId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let impatient = tenant
+        .http
+        .patch(tenant.url(&format!("{ROLE_APPROVALS}/{ENTRA_PENDING}/steps/{step}")))
+        .bearer_auth(&token)
+        .timeout(Duration::from_millis(150))
+        .json(&json!({ "reviewResult": "Approve", "justification": "verified" }))
+        .send()
+        .await;
+    assert!(
+        impatient.unwrap_err().is_timeout(),
+        "the client gives up first"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
+
+    add_fault(
+        &tenant,
+        json!({ "path": "/graph/v1.0/me", "kind": "stall", "ms": 300, "times": 1 }),
+    )
+    .await;
+    let started = Instant::now();
+    let patient = tenant
+        .http
+        .get(tenant.url("/graph/v1.0/me"))
+        .bearer_auth(&token)
+        .send()
+        .await;
+    assert!(patient.is_err(), "dropped without an answer");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let entry = log(&tenant)
+        .await
+        .into_iter()
+        .find(|e| e["path"] == "/graph/v1.0/me")
+        .unwrap();
+    assert_eq!(entry["status"], Value::Null);
+    assert_eq!(entry["fault"]["kind"], "stall");
+    assert!(
+        entry["fault"].get("handlerStatus").is_none(),
+        "no handler ran"
+    );
+}
+
+#[tokio::test]
+async fn stall_after_commit_lands_the_write_whose_answer_never_comes() {
+    for via in EVERY_SERVICE {
+        let tenant = Tenant::start().await;
+        add_fault(
+            &tenant,
+            json!({ "path": via.write_path(), "kind": "stallAfterCommit", "ms": 100, "times": 1 }),
+        )
+        .await;
+        let id = via.request();
+        let result = match via {
+            Via::Graph => {
+                let step = tenant.state_of(id).await["ids"]["stepId"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                tenant
+                    .http
+                    .patch(tenant.url(&format!("{ROLE_APPROVALS}/{id}/steps/{step}")))
+                    .bearer_auth(tenant.token(ADELE, "graph").await)
+                    .json(&json!({ "reviewResult": "Approve", "justification": "verified" }))
+                    .send()
+                    .await
+            }
+            Via::Arm => {
+                let ids = tenant.state_of(id).await["ids"].clone();
+                let path = format!(
+                    "{ARM_APPROVALS}/{}/stages/{}?{ARM_APPROVAL_VERSION}",
+                    ids["armApprovalId"].as_str().unwrap(),
+                    ids["stepId"].as_str().unwrap()
+                );
+                tenant
+                    .http
+                    .patch(tenant.url(&path))
+                    .bearer_auth(tenant.token(ADELE, "arm").await)
+                    .json(&json!({ "properties": { "reviewResult": "Approve", "justification": "verified" } }))
+                    .send()
+                    .await
+            }
+            Via::Pam => {
+                let approval = tenant.state_of(id).await["ids"]["pamApprovalObjectId"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                client()
+                    .post(tenant.url(&format!(
+                        "{PAM}/pamrequeststoapprove(guid'{approval}')/Approve"
+                    )))
+                    .header(
+                        "Cookie",
+                        format!("pam_session={}", tenant.session(ADELE).await),
+                    )
+                    .send()
+                    .await
+            }
+            Via::Portal => {
+                tenant
+                    .http
+                    .post(tenant.url(&format!("{PORTAL}/approvals/{id}/approve")))
+                    .bearer_auth(tenant.token(ADELE, "portal").await)
+                    .json(&json!({ "justification": "verified" }))
+                    .send()
+                    .await
+            }
+        };
+        assert!(result.is_err(), "{via:?}: no answer");
+        assert_eq!(tenant.state_of(id).await["state"], "approved", "{via:?}");
+        let writes = writes_to(&tenant, &via.write_path()).await;
+        assert_eq!(writes.len(), 1);
+        assert_eq!(writes[0]["status"], Value::Null, "{via:?}: never answered");
+        assert_eq!(writes[0]["fault"]["kind"], "stallAfterCommit");
+        assert!(writes[0]["fault"]["handlerStatus"].as_u64().unwrap() < 300);
+    }
+}
+
+/// A list read as Adele, with the credential each service takes.
+async fn read_as_adele(tenant: &Tenant, path: &str) -> Reply {
+    if path.starts_with("/pam") {
+        let cookie = format!("pam_session={}", tenant.session(ADELE).await);
+        return tenant.with_cookie(Method::GET, path, &cookie, None).await;
+    }
+    let resource = match path.split('/').nth(1) {
+        Some("arm") => "arm",
+        Some("portal") => "portal",
+        _ => "graph",
+    };
+    tenant.get(path, &tenant.token(ADELE, resource).await).await
+}
+
+/// Where a list fault lands on each service by default: (fault path, read path, changed field).
+fn default_targets(kind: &str) -> Vec<(String, String, &'static str)> {
+    let arm_requests = format!("{ARM_REQUESTS}?{ARM_REQUEST_VERSION}&$filter=asApprover()");
+    let arm_approvals = format!("{ARM_APPROVALS}?{ARM_APPROVAL_VERSION}&$filter=asApprover()");
+    let pending_graph = format!("{G1_APPROVER}?$filter=status eq 'PendingApproval'");
+    let approval = format!("{ROLE_APPROVALS}/{ENTRA_PENDING}");
+    match kind {
+        "malformedItem" => vec![
+            (G1_APPROVER.into(), pending_graph, "value[1].scheduleInfo"),
+            (
+                ARM_REQUESTS.into(),
+                arm_requests,
+                "value[1].properties.scheduleInfo",
+            ),
+            (
+                ARM_APPROVALS.into(),
+                arm_approvals,
+                "value[1].properties.stages",
+            ),
+            (
+                format!("{PAM}/pamrequeststoapprove"),
+                format!("{PAM}/pamrequeststoapprove"),
+                "value[1].ApprovalObjectID",
+            ),
+            (
+                format!("{PORTAL}/pending-approvals"),
+                format!("{PORTAL}/pending-approvals"),
+                "value[1].requestor",
+            ),
+            (approval.clone(), approval, "steps[0].assignedToMe"),
+        ],
+        _ => vec![
+            (G1_APPROVER.into(), pending_graph, "value[1].status"),
+            (
+                ARM_REQUESTS.into(),
+                arm_requests,
+                "value[1].properties.status",
+            ),
+            (
+                ARM_APPROVALS.into(),
+                arm_approvals,
+                "value[1].properties.stages[0].properties.status",
+            ),
+            (
+                format!("{PORTAL}/pending-approvals"),
+                format!("{PORTAL}/pending-approvals"),
+                "value[1].status",
+            ),
+            (approval.clone(), approval, "steps[0].status"),
+        ],
+    }
+}
+
+/// `value[1].properties.stages[0].x` → the JSON value at that path.
+fn at<'a>(body: &'a Value, path: &str) -> &'a Value {
+    path.split('.')
+        .flat_map(|part| part.split('['))
+        .map(|key| key.trim_end_matches(']'))
+        .fold(body, |value, key| match key.parse::<usize>() {
+            Ok(index) => &value[index],
+            Err(_) => &value[key],
+        })
+}
+
+#[tokio::test]
+async fn malformed_item_and_unknown_enum_change_one_item_and_leave_the_others() {
+    for (kind, broken) in [
+        ("malformedItem", None),
+        ("unknownEnum", Some("FutureStatusValue")),
+    ] {
+        for (fault_path, read_path, target) in default_targets(kind) {
+            let tenant = Tenant::start().await;
+            let before = read_as_adele(&tenant, &read_path).await.body;
+            add_fault(
+                &tenant,
+                json!({ "method": "GET", "path": fault_path, "kind": kind, "item": 1, "times": 1 }),
+            )
+            .await;
+            let after = read_as_adele(&tenant, &read_path).await;
+            assert_eq!(after.status, 200, "{kind} {read_path}");
+            let value = at(&after.body, target);
+            match broken {
+                Some(text) => assert_eq!(value, text, "{kind} {target}"),
+                None => assert!(
+                    value == &json!(42) || value == &json!("not a number"),
+                    "{target}: {value}"
+                ),
+            }
+            let list = if target.starts_with("value") {
+                "value"
+            } else {
+                "steps"
+            };
+            let (old_items, new_items) = (&before[list], &after.body[list]);
+            assert_eq!(
+                old_items.as_array().unwrap().len(),
+                new_items.as_array().unwrap().len()
+            );
+            for index in 0..new_items.as_array().unwrap().len() {
+                if !target.starts_with(&format!("{list}[{index}]")) {
+                    assert_eq!(
+                        old_items[index], new_items[index],
+                        "{target}: the other items are intact"
+                    );
+                }
+            }
+            let entry = log(&tenant).await.pop().unwrap();
+            assert_eq!(entry["fault"]["kind"], kind);
+            assert_eq!(entry["fault"]["target"], target);
+            assert_eq!(entry["fault"]["handlerStatus"], 200);
+            let again = read_as_adele(&tenant, &read_path).await.body;
+            assert_eq!(again[list], before[list], "times: 1");
+        }
+    }
+}
+
+#[tokio::test]
+async fn item_faults_take_a_named_field_and_value_and_reach_mim_pam_own_requests() {
+    let tenant = Tenant::start().await;
+    let token = tenant.token(ADELE, "graph").await;
+    add_fault(
+        &tenant,
+        json!({ "path": G1_APPROVER, "kind": "malformedItem", "item": 2,
+        "field": "createdDateTime", "value": "not a date", "times": 1 }),
+    )
+    .await;
+    let listed = tenant.get(G1_APPROVER, &token).await;
+    assert_eq!(listed.body["value"][2]["createdDateTime"], "not a date");
+    assert_ne!(listed.body["value"][1]["createdDateTime"], "not a date");
+    add_fault(
+        &tenant,
+        json!({ "path": G1_APPROVER, "kind": "unknownEnum", "field": "action", "times": 1 }),
+    )
+    .await;
+    let listed = tenant.get(G1_APPROVER, &token).await;
+    assert_eq!(listed.body["value"][0]["action"], "FutureStatusValue");
+    add_fault(
+        &tenant,
+        json!({ "path": format!("{PORTAL}/my-requests"), "kind": "unknownEnum",
+        "field": "requestType", "value": "elevate", "times": 1 }),
+    )
+    .await;
+    let alex = tenant.token(ALEX, "portal").await;
+    let mine = tenant.get(&format!("{PORTAL}/my-requests"), &alex).await;
+    assert_eq!(mine.body["value"][0]["requestType"], "elevate");
+
+    add_fault(
+        &tenant,
+        json!({ "path": format!("{PAM}/pamrequests"), "kind": "unknownEnum", "times": 1 }),
+    )
+    .await;
+    let cookie = format!("pam_session={}", tenant.session(ALEX).await);
+    let own = tenant
+        .with_cookie(Method::GET, &format!("{PAM}/pamrequests"), &cookie, None)
+        .await;
+    assert_eq!(own.body["value"][0]["RequestStatus"], "FutureStatusValue");
+    add_fault(
+        &tenant,
+        json!({ "path": format!("{PAM}/pamrequeststoapprove"), "kind": "unknownEnum", "times": 1 }),
+    )
+    .await;
+    let adele = format!("pam_session={}", tenant.session(ADELE).await);
+    let to_approve = tenant
+        .with_cookie(
+            Method::GET,
+            &format!("{PAM}/pamrequeststoapprove"),
+            &adele,
+            None,
+        )
+        .await;
+    assert_eq!(to_approve.status, 200);
+    let entry = log(&tenant).await.pop().unwrap();
+    assert_eq!(
+        entry["fault"]["target"],
+        Value::Null,
+        "M1 has no enum: nothing changed"
+    );
+
+    let unknown_field = tenant
+        .send(
+            Method::POST,
+            "/_emulator/faults",
+            None,
+            Some(json!({ "path": "/graph/", "kind": "status", "retry_after": 3 })),
+        )
+        .await;
+    assert_eq!(
+        unknown_field.status, 400,
+        "a misspelt field is refused, not ignored"
+    );
+}
+
+#[tokio::test]
+async fn unauthorized_answers_each_services_401_once_and_the_log_tells_the_tokens_apart() {
+    let tenant = Tenant::start().await;
+    for via in EVERY_SERVICE {
+        let method = if matches!(via, Via::Graph | Via::Arm) {
+            "PATCH"
+        } else {
+            "POST"
+        };
+        add_fault(
+            &tenant,
+            json!({ "method": method, "path": via.write_path(), "kind": "unauthorized", "times": 1 }),
+        )
+        .await;
+        let refused = via.approve(&tenant).await;
+        let expected = match via {
+            Via::Graph => "InvalidAuthenticationToken",
+            Via::Arm => "ExpiredAuthenticationToken",
+            Via::Pam => "Authorization has been denied for this request.",
+            Via::Portal => "Unauthorized",
+        };
+        assert_eq!(
+            (refused.status, via.error_of(&refused).as_str()),
+            (401, expected),
+            "{via:?}"
+        );
+        assert_eq!(
+            tenant.state_of(via.request()).await["state"],
+            "pending",
+            "{via:?}: not processed"
+        );
+        let resent = via.approve(&tenant).await;
+        assert!(
+            resent.status < 300,
+            "{via:?}: the resend succeeds: {}",
+            resent.text
+        );
+        let writes = writes_to(&tenant, &via.write_path()).await;
+        let statuses: Vec<&Value> = writes.iter().map(|w| &w["status"]).collect();
+        assert_eq!(statuses, [&json!(401), &json!(resent.status)], "{via:?}");
+        if matches!(via, Via::Graph | Via::Arm | Via::Portal) {
+            let fingerprints: Vec<&str> = writes
+                .iter()
+                .map(|w| w["tokenFingerprint"].as_str().expect("a bearer token"))
+                .collect();
+            assert_ne!(
+                fingerprints[0], fingerprints[1],
+                "{via:?}: a new token the second time"
+            );
+        } else {
+            assert!(
+                writes.iter().all(|w| w["tokenFingerprint"].is_null()),
+                "cookies only"
+            );
+        }
+    }
+    add_fault(
+        &tenant,
+        json!({ "path": ARM_REQUESTS, "kind": "unauthorized", "code": "InvalidAuthenticationToken", "times": 1 }),
+    )
+    .await;
+    let arm = tenant.token(ADELE, "arm").await;
+    let invalid = tenant
+        .get(&format!("{ARM_REQUESTS}?{ARM_REQUEST_VERSION}"), &arm)
+        .await;
+    assert_eq!(invalid.body["error"]["code"], "InvalidAuthenticationToken");
+}
+
+#[tokio::test]
+async fn status_faults_carry_each_services_code_for_the_status_or_the_given_one() {
+    let tenant = Tenant::start().await;
+    let graph = tenant.token(ADELE, "graph").await;
+    let arm = tenant.token(ADELE, "arm").await;
+    let arm_path = format!("{ARM_REQUESTS}?{ARM_REQUEST_VERSION}");
+    for (status, graph_code, arm_code) in [
+        (403, "Forbidden", "AuthorizationFailed"),
+        (404, "ResourceNotFound", "ResourceNotFound"),
+        (409, "Conflict", "Conflict"),
+        (502, "BadGateway", "BadGateway"),
+    ] {
+        add_fault(
+            &tenant,
+            json!({ "path": "/graph/v1.0/me", "kind": "status", "status": status, "times": 1 }),
+        )
+        .await;
+        add_fault(
+            &tenant,
+            json!({ "path": ARM_REQUESTS, "kind": "status", "status": status, "times": 1 }),
+        )
+        .await;
+        let reply = tenant.get("/graph/v1.0/me", &graph).await;
+        assert_eq!(
+            (reply.status, reply.body["error"]["code"].as_str()),
+            (status, Some(graph_code))
+        );
+        let reply = tenant.get(&arm_path, &arm).await;
+        assert_eq!(
+            (reply.status, reply.body["error"]["code"].as_str()),
+            (status, Some(arm_code))
+        );
+    }
+    add_fault(&tenant, json!({ "path": "/graph/v1.0/me", "kind": "status", "status": 503,
+        "code": "serviceNotAvailable", "message": "Service unavailable, retry later.", "retryAfter": 4, "times": 1 }))
+    .await;
+    let reply = tenant.get("/graph/v1.0/me", &graph).await;
+    assert_eq!(reply.body["error"]["code"], "serviceNotAvailable");
+    assert_eq!(
+        reply.body["error"]["message"],
+        "Service unavailable, retry later."
+    );
+    assert_eq!(reply.header("retry-after").as_deref(), Some("4"));
+}
+
+#[tokio::test]
+async fn batch_items_fail_on_their_own_with_their_own_status_and_retry_after() {
+    let tenant = Tenant::start().await;
+    let token = tenant.token(ADELE, "graph").await;
+    let pending = [
+        ENTRA_PENDING,
+        "e0000000-0000-4000-8000-000000000002",
+        "e0000000-0000-4000-8000-000000000003",
+        "e0000000-0000-4000-8000-000000000006",
+    ];
+    let faults = [
+        json!({ "kind": "throttle", "retryAfter": 9 }),
+        json!({ "kind": "status", "status": 503, "retryAfter": 2 }),
+        json!({ "kind": "status", "status": 404 }),
+    ];
+    for (id, fault) in pending.iter().zip(&faults) {
+        let mut fault = fault.clone();
+        fault["path"] = json!(format!("{ROLE_APPROVALS}/{id}"));
+        fault["times"] = json!(1);
+        add_fault(&tenant, fault).await;
+    }
+    let step = tenant.state_of(pending[3]).await["ids"]["stepId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    add_fault(
+        &tenant,
+        json!({ "method": "PATCH", "path": format!("{ROLE_APPROVALS}/{}/steps", pending[3]),
+        "kind": "afterCommit", "status": 504, "times": 1 }),
+    )
+    .await;
+    let mut requests: Vec<Value> = pending
+        .iter()
+        .map(|id| json!({ "id": id, "method": "GET", "url": format!("/roleManagement/directory/roleAssignmentApprovals/{id}") }))
+        .collect();
+    requests.push(json!({ "id": "write", "method": "PATCH",
+        "url": format!("/roleManagement/directory/roleAssignmentApprovals/{}/steps/{step}", pending[3]),
+        "body": { "reviewResult": "Approve", "justification": "batch" } }));
+    let reply = tenant
+        .send(
+            Method::POST,
+            "/graph/beta/$batch",
+            Some(&token),
+            Some(json!({ "requests": requests })),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    let responses = reply.body["responses"].as_array().unwrap();
+    let item = |id: &str| responses.iter().find(|r| r["id"] == id).unwrap().clone();
+    let throttled = item(pending[0]);
+    assert_eq!(
+        (
+            throttled["status"].as_u64(),
+            throttled["headers"]["Retry-After"].as_str()
+        ),
+        (Some(429), Some("9"))
+    );
+    assert_eq!(throttled["body"]["error"]["code"], "TooManyRequests");
+    let unavailable = item(pending[1]);
+    assert_eq!(
+        (
+            unavailable["status"].as_u64(),
+            unavailable["headers"]["Retry-After"].as_str()
+        ),
+        (Some(503), Some("2"))
+    );
+    let missing = item(pending[2]);
+    assert_eq!(
+        (
+            missing["status"].as_u64(),
+            missing["body"]["error"]["code"].as_str()
+        ),
+        (Some(404), Some("ResourceNotFound"))
+    );
+    assert!(missing["headers"].get("Retry-After").is_none());
+    assert_eq!(item(pending[3])["status"], 200, "the others succeed");
+    assert_eq!(item(pending[3])["body"]["id"], pending[3]);
+    assert_eq!(item("write")["status"], 504);
+    assert_eq!(
+        tenant.state_of(pending[3]).await["state"],
+        "approved",
+        "the item's write committed"
+    );
+
+    let retried: Vec<Value> = pending[..3]
+        .iter()
+        .map(|id| json!({ "id": id, "method": "GET", "url": format!("/roleManagement/directory/roleAssignmentApprovals/{id}") }))
+        .collect();
+    let again = tenant
+        .send(
+            Method::POST,
+            "/graph/beta/$batch",
+            Some(&token),
+            Some(json!({ "requests": retried })),
+        )
+        .await;
+    assert!(
+        again.body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == 200),
+        "times: 1 each"
+    );
+    let faulted: Vec<Value> = log(&tenant)
+        .await
+        .into_iter()
+        .filter(|e| e["batchItem"] == true && e.get("fault").is_some())
+        .collect();
+    assert_eq!(
+        faulted.len(),
+        4,
+        "each item's fault is in its own log entry"
+    );
+}
