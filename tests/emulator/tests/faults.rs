@@ -31,68 +31,9 @@ async fn writes_to(tenant: &Tenant, prefix: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The four services an approver decides through.
-#[derive(Clone, Copy, Debug)]
-enum Via {
-    Graph,
-    Arm,
-    Pam,
-    Portal,
-}
-
-const EVERY_SERVICE: [Via; 4] = [Via::Graph, Via::Arm, Via::Pam, Via::Portal];
-
-impl Via {
-    /// A pending request Adele approves.
-    fn request(self) -> &'static str {
-        match self {
-            Via::Graph => ENTRA_PENDING,
-            Via::Arm => AZURE_PENDING,
-            Via::Pam => PAM_PENDING,
-            Via::Portal => PORTAL_PENDING,
-        }
-    }
-
-    /// The path prefix of its decision writes.
-    fn write_path(self) -> String {
-        match self {
-            Via::Graph => format!("{ROLE_APPROVALS}/"),
-            Via::Arm => format!("{ARM_APPROVALS}/"),
-            Via::Pam => format!("{PAM}/pamrequeststoapprove("),
-            Via::Portal => format!("{PORTAL}/approvals/"),
-        }
-    }
-
-    /// Adele approves its request.
-    async fn approve(self, tenant: &Tenant) -> Reply {
-        let id = self.request();
-        match self {
-            Via::Graph => {
-                let token = tenant.token(ADELE, "graph").await;
-                tenant.graph_decide(&token, id, "Approve", "verified").await
-            }
-            Via::Arm => {
-                let token = tenant.token(ADELE, "arm").await;
-                tenant.arm_decide(&token, id, "Approve", "verified").await
-            }
-            Via::Pam => tenant.pam_decide(ADELE, id, "Approve").await,
-            Via::Portal => tenant.portal_decide(ADELE, id, "approve", "verified").await,
-        }
-    }
-
-    /// The error code of its body (MIM PAM's OData errors have none, so their message).
-    fn error_of(self, reply: &Reply) -> String {
-        let text = match self {
-            Via::Pam => &reply.body["odata.error"]["message"]["value"],
-            _ => &reply.body["error"]["code"],
-        };
-        text.as_str().unwrap_or_default().to_string()
-    }
-}
-
 #[tokio::test]
 async fn after_commit_the_write_lands_and_the_client_gets_the_status_in_the_services_format() {
-    for via in EVERY_SERVICE {
+    for via in Via::ALL {
         let tenant = Tenant::start().await;
         add_fault(
             &tenant,
@@ -106,10 +47,10 @@ async fn after_commit_the_write_lands_and_the_client_gets_the_status_in_the_serv
             _ => "GatewayTimeout",
         };
         assert_eq!(via.error_of(&reply), expected, "{via:?}");
-        if let Via::Graph = via {
+        if matches!(via, Via::Graph | Via::Groups) {
             assert!(reply.body["error"]["innerError"]["request-id"].is_string());
         }
-        let state = tenant.state_of(via.request()).await;
+        let state = tenant.state_of(via.pending()).await;
         assert_eq!(state["state"], "approved", "{via:?}: the write committed");
         assert_eq!(state["decision"]["by"], ADELE);
         let writes = writes_to(&tenant, &via.write_path()).await;
@@ -123,17 +64,17 @@ async fn after_commit_the_write_lands_and_the_client_gets_the_status_in_the_serv
 
 #[tokio::test]
 async fn conflict_after_commit_answers_the_conflict_the_callers_own_decision_causes() {
-    for via in EVERY_SERVICE {
+    for via in Via::ALL {
         let tenant = Tenant::start().await;
         add_fault(
             &tenant,
-            json!({ "method": if matches!(via, Via::Graph | Via::Arm) { "PATCH" } else { "POST" },
-                    "path": via.write_path(), "kind": "conflictAfterCommit", "times": 1 }),
+            json!({ "method": via.write_method(), "path": via.write_path(),
+                    "kind": "conflictAfterCommit", "times": 1 }),
         )
         .await;
         let reply = via.approve(&tenant).await;
         let (status, error) = match via {
-            Via::Graph => (409, "Conflict"),
+            Via::Graph | Via::Groups => (409, "Conflict"),
             Via::Arm => (409, "ApprovalStepAlreadyCompleted"),
             Via::Pam => (403, "Approval has already been completed."),
             Via::Portal => (409, "AlreadyDecided"),
@@ -155,7 +96,7 @@ async fn conflict_after_commit_answers_the_conflict_the_callers_own_decision_cau
             ),
             _ => {}
         }
-        let state = tenant.state_of(via.request()).await;
+        let state = tenant.state_of(via.pending()).await;
         assert_eq!(
             (state["state"].as_str(), state["decision"]["by"].as_str()),
             (Some("approved"), Some(ADELE)),
@@ -179,17 +120,10 @@ async fn stall_holds_the_request_then_drops_it_without_committing() {
         json!({ "method": "PATCH", "path": ROLE_APPROVALS, "kind": "stall", "ms": 400, "times": 1 }),
     )
     .await;
-    let token = tenant.token(ADELE, "graph").await;
-    let step = tenant.state_of(ENTRA_PENDING).await["ids"]["stepId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let impatient = tenant
-        .http
-        .patch(tenant.url(&format!("{ROLE_APPROVALS}/{ENTRA_PENDING}/steps/{step}")))
-        .bearer_auth(&token)
+    let impatient = Via::Graph
+        .write(&tenant, ADELE, ENTRA_PENDING, "Approve", "verified")
+        .await
         .timeout(Duration::from_millis(150))
-        .json(&json!({ "reviewResult": "Approve", "justification": "verified" }))
         .send()
         .await;
     assert!(
@@ -204,6 +138,7 @@ async fn stall_holds_the_request_then_drops_it_without_committing() {
         json!({ "path": "/graph/v1.0/me", "kind": "stall", "ms": 300, "times": 1 }),
     )
     .await;
+    let token = tenant.token(ADELE, "graph").await;
     let started = Instant::now();
     let patient = tenant
         .http
@@ -228,69 +163,16 @@ async fn stall_holds_the_request_then_drops_it_without_committing() {
 
 #[tokio::test]
 async fn stall_after_commit_lands_the_write_whose_answer_never_comes() {
-    for via in EVERY_SERVICE {
+    for via in Via::ALL {
         let tenant = Tenant::start().await;
         add_fault(
             &tenant,
             json!({ "path": via.write_path(), "kind": "stallAfterCommit", "ms": 100, "times": 1 }),
         )
         .await;
-        let id = via.request();
-        let result = match via {
-            Via::Graph => {
-                let step = tenant.state_of(id).await["ids"]["stepId"]
-                    .as_str()
-                    .unwrap()
-                    .to_string();
-                tenant
-                    .http
-                    .patch(tenant.url(&format!("{ROLE_APPROVALS}/{id}/steps/{step}")))
-                    .bearer_auth(tenant.token(ADELE, "graph").await)
-                    .json(&json!({ "reviewResult": "Approve", "justification": "verified" }))
-                    .send()
-                    .await
-            }
-            Via::Arm => {
-                let ids = tenant.state_of(id).await["ids"].clone();
-                let path = format!(
-                    "{ARM_APPROVALS}/{}/stages/{}?{ARM_APPROVAL_VERSION}",
-                    ids["armApprovalId"].as_str().unwrap(),
-                    ids["stepId"].as_str().unwrap()
-                );
-                tenant
-                    .http
-                    .patch(tenant.url(&path))
-                    .bearer_auth(tenant.token(ADELE, "arm").await)
-                    .json(&json!({ "properties": { "reviewResult": "Approve", "justification": "verified" } }))
-                    .send()
-                    .await
-            }
-            Via::Pam => {
-                let approval = tenant.state_of(id).await["ids"]["pamApprovalObjectId"]
-                    .as_str()
-                    .unwrap()
-                    .to_string();
-                client()
-                    .post(tenant.url(&format!(
-                        "{PAM}/pamrequeststoapprove(guid'{approval}')/Approve"
-                    )))
-                    .header(
-                        "Cookie",
-                        format!("pam_session={}", tenant.session(ADELE).await),
-                    )
-                    .send()
-                    .await
-            }
-            Via::Portal => {
-                tenant
-                    .http
-                    .post(tenant.url(&format!("{PORTAL}/approvals/{id}/approve")))
-                    .bearer_auth(tenant.token(ADELE, "portal").await)
-                    .json(&json!({ "justification": "verified" }))
-                    .send()
-                    .await
-            }
-        };
+        let (id, verb) = (via.pending(), via.approve_verb());
+        let write = via.write(&tenant, ADELE, id, verb, "verified").await;
+        let result = write.send().await;
         assert!(result.is_err(), "{via:?}: no answer");
         assert_eq!(tenant.state_of(id).await["state"], "approved", "{via:?}");
         let writes = writes_to(&tenant, &via.write_path()).await;
@@ -299,20 +181,6 @@ async fn stall_after_commit_lands_the_write_whose_answer_never_comes() {
         assert_eq!(writes[0]["fault"]["kind"], "stallAfterCommit");
         assert!(writes[0]["fault"]["handlerStatus"].as_u64().unwrap() < 300);
     }
-}
-
-/// A list read as Adele, with the credential each service takes.
-async fn read_as_adele(tenant: &Tenant, path: &str) -> Reply {
-    if path.starts_with("/pam") {
-        let cookie = format!("pam_session={}", tenant.session(ADELE).await);
-        return tenant.with_cookie(Method::GET, path, &cookie, None).await;
-    }
-    let resource = match path.split('/').nth(1) {
-        Some("arm") => "arm",
-        Some("portal") => "portal",
-        _ => "graph",
-    };
-    tenant.get(path, &tenant.token(ADELE, resource).await).await
 }
 
 /// Where a list fault lands on each service by default: (fault path, read path, changed field).
@@ -387,13 +255,13 @@ async fn malformed_item_and_unknown_enum_change_one_item_and_leave_the_others() 
     ] {
         for (fault_path, read_path, target) in default_targets(kind) {
             let tenant = Tenant::start().await;
-            let before = read_as_adele(&tenant, &read_path).await.body;
+            let before = tenant.read_as(ADELE, &read_path).await.body;
             add_fault(
                 &tenant,
                 json!({ "method": "GET", "path": fault_path, "kind": kind, "item": 1, "times": 1 }),
             )
             .await;
-            let after = read_as_adele(&tenant, &read_path).await;
+            let after = tenant.read_as(ADELE, &read_path).await;
             assert_eq!(after.status, 200, "{kind} {read_path}");
             let value = at(&after.body, target);
             match broken {
@@ -425,7 +293,7 @@ async fn malformed_item_and_unknown_enum_change_one_item_and_leave_the_others() 
             assert_eq!(entry["fault"]["kind"], kind);
             assert_eq!(entry["fault"]["target"], target);
             assert_eq!(entry["fault"]["handlerStatus"], 200);
-            let again = read_as_adele(&tenant, &read_path).await.body;
+            let again = tenant.read_as(ADELE, &read_path).await.body;
             assert_eq!(again[list], before[list], "times: 1");
         }
     }
@@ -510,12 +378,8 @@ async fn item_faults_take_a_named_field_and_value_and_reach_mim_pam_own_requests
 #[tokio::test]
 async fn unauthorized_answers_each_services_401_once_and_the_log_tells_the_tokens_apart() {
     let tenant = Tenant::start().await;
-    for via in EVERY_SERVICE {
-        let method = if matches!(via, Via::Graph | Via::Arm) {
-            "PATCH"
-        } else {
-            "POST"
-        };
+    for via in Via::ALL {
+        let method = via.write_method();
         add_fault(
             &tenant,
             json!({ "method": method, "path": via.write_path(), "kind": "unauthorized", "times": 1 }),
@@ -523,7 +387,7 @@ async fn unauthorized_answers_each_services_401_once_and_the_log_tells_the_token
         .await;
         let refused = via.approve(&tenant).await;
         let expected = match via {
-            Via::Graph => "InvalidAuthenticationToken",
+            Via::Graph | Via::Groups => "InvalidAuthenticationToken",
             Via::Arm => "ExpiredAuthenticationToken",
             Via::Pam => "Authorization has been denied for this request.",
             Via::Portal => "Unauthorized",
@@ -534,7 +398,7 @@ async fn unauthorized_answers_each_services_401_once_and_the_log_tells_the_token
             "{via:?}"
         );
         assert_eq!(
-            tenant.state_of(via.request()).await["state"],
+            tenant.state_of(via.pending()).await["state"],
             "pending",
             "{via:?}: not processed"
         );
@@ -547,7 +411,7 @@ async fn unauthorized_answers_each_services_401_once_and_the_log_tells_the_token
         let writes = writes_to(&tenant, &via.write_path()).await;
         let statuses: Vec<&Value> = writes.iter().map(|w| &w["status"]).collect();
         assert_eq!(statuses, [&json!(401), &json!(resent.status)], "{via:?}");
-        if matches!(via, Via::Graph | Via::Arm | Via::Portal) {
+        if via != Via::Pam {
             let fingerprints: Vec<&str> = writes
                 .iter()
                 .map(|w| w["tokenFingerprint"].as_str().expect("a bearer token"))

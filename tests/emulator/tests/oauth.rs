@@ -241,6 +241,28 @@ async fn sign_in_page_lists_escaped_users_and_the_form_post_completes_the_pkce_f
     assert_eq!(portal.status(), 200, "the portal_session cookie works too");
 }
 
+/// Form or query fields to change: `(name, value)`, an empty value removes the field.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
+/// The code redemption form with some fields changed (an empty value removes the field).
+async fn redeem_with(tenant: &Tenant, code: &str, changes: &[(&str, &str)]) -> Reply {
+    let mut fields = vec![
+        ("client_id", CLIENT_ID),
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+        ("scope", GRAPH_SCOPE),
+    ];
+    for (key, value) in changes {
+        fields.retain(|(k, _)| k != key);
+        if !value.is_empty() {
+            fields.push((key, value));
+        }
+    }
+    token_request(tenant, &fields).await
+}
+
 #[tokio::test]
 async fn authorization_codes_are_single_use_and_pkce_is_verified() {
     let tenant = Tenant::start().await;
@@ -252,50 +274,28 @@ async fn authorization_codes_are_single_use_and_pkce_is_verified() {
         54005,
     );
 
-    let code = sign_in(&tenant).await;
-    let wrong_verifier = token_request(
-        &tenant,
-        &[
-            ("client_id", CLIENT_ID),
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", "not-the-verifier"),
-            ("scope", GRAPH_SCOPE),
-        ],
-    )
-    .await;
-    assert_aad_error(&wrong_verifier, "invalid_grant", 501481);
-
-    let code = sign_in(&tenant).await;
-    let other_redirect = token_request(
-        &tenant,
-        &[
-            ("client_id", CLIENT_ID),
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", "http://127.0.0.1:8080/other"),
-            ("code_verifier", VERIFIER),
-            ("scope", GRAPH_SCOPE),
-        ],
-    )
-    .await;
-    assert_aad_error(&other_redirect, "invalid_grant", 70000);
-
-    let code = sign_in(&tenant).await;
-    let secret = token_request(
-        &tenant,
-        &[
-            ("client_id", CLIENT_ID),
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-            ("client_secret", "s3cr3t"),
-        ],
-    )
-    .await;
-    assert_aad_error(&secret, "invalid_client", 700025);
+    let refused: [(Fields, &str, u64); 4] = [
+        (
+            &[("code_verifier", "not-the-verifier")],
+            "invalid_grant",
+            501481,
+        ),
+        (
+            &[("redirect_uri", "http://127.0.0.1:8080/other")],
+            "invalid_grant",
+            70000,
+        ),
+        (
+            &[("client_secret", "s3cr3t"), ("scope", "")],
+            "invalid_client",
+            700025,
+        ),
+        (&[("code", "never-issued")], "invalid_grant", 70000),
+    ];
+    for (changes, error, aadsts) in refused {
+        let code = sign_in(&tenant).await;
+        assert_aad_error(&redeem_with(&tenant, &code, changes).await, error, aadsts);
+    }
 
     let code = sign_in(&tenant).await;
     tenant.advance_minutes(11).await;
@@ -309,59 +309,58 @@ async fn authorization_codes_are_single_use_and_pkce_is_verified() {
 #[tokio::test]
 async fn authorize_validates_tenant_client_redirect_uri_and_pkce() {
     let tenant = Tenant::start().await;
-    let unknown_tenant = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[]).replace(TENANT, "fabrikam.onmicrosoft.com"),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(unknown_tenant.status, 400);
-    assert!(
-        unknown_tenant.text.contains("AADSTS90002") && unknown_tenant.header("location").is_none()
-    );
-    let unknown_client = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[("client_id", "00000000-0000-0000-0000-000000000000")]),
-            None,
-            None,
-        )
-        .await;
-    assert!(unknown_client.text.contains("AADSTS700016"));
-    let bad_redirect = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[("redirect_uri", "https://evil.example/")]),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(bad_redirect.status, 400);
-    assert!(bad_redirect.text.contains("AADSTS50011") && bad_redirect.header("location").is_none());
-    let prefix_trick = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[("redirect_uri", "http://127.0.0.1:80800/")]),
-            None,
-            None,
-        )
-        .await;
+    let error_pages = [
+        (
+            authorize_path(&[]).replace(TENANT, "fabrikam.onmicrosoft.com"),
+            90002,
+        ),
+        (
+            authorize_path(&[("client_id", "00000000-0000-0000-0000-000000000000")]),
+            700016,
+        ),
+        (
+            authorize_path(&[("redirect_uri", "https://evil.example/")]),
+            50011,
+        ),
+        // An origin prefix is not a registered URI.
+        (
+            authorize_path(&[("redirect_uri", "http://127.0.0.1:80800/")]),
+            50011,
+        ),
+    ];
+    for (path, aadsts) in error_pages {
+        let page = tenant.send(Method::GET, &path, None, None).await;
+        assert_eq!(page.status, 400, "{path}");
+        assert!(page.text.contains(&format!("AADSTS{aadsts}")), "{path}");
+        assert!(
+            page.header("location").is_none(),
+            "never redirected: {path}"
+        );
+    }
+
+    let redirected_errors: [(Fields, &str, u32); 3] = [
+        (&[("code_challenge", "")], "invalid_request", 9002325),
+        (
+            &[("code_challenge_method", "plain")],
+            "invalid_request",
+            9002325,
+        ),
+        (
+            &[("response_type", "token")],
+            "unsupported_response_type",
+            700054,
+        ),
+    ];
+    for (changes, error, aadsts) in redirected_errors {
+        let params = redirect_params(&authorize(&tenant, changes).await);
+        assert_eq!(params["error"], error);
+        assert!(params["error_description"].contains(&format!("AADSTS{aadsts}")));
+        assert_eq!(params["state"], "state-123");
+    }
+
+    let silent = authorize(&tenant, &[("prompt", "none")]).await;
     assert_eq!(
-        prefix_trick.status, 400,
-        "an origin prefix is not a registered URI"
-    );
-    let silent = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[("prompt", "none")]),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(
-        query_of(&silent.header("location").unwrap())["error"],
+        redirect_params(&silent)["error"],
         "login_required",
         "no session yet"
     );
@@ -375,42 +374,10 @@ async fn authorize_validates_tenant_client_redirect_uri_and_pkce() {
         under_origin.starts_with("http://127.0.0.1:8080/admin/pim/?code="),
         "URIs under an allowed app origin count as registered"
     );
-
-    let no_pkce = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[("code_challenge", "")]),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(no_pkce.status, 302);
-    let params = query_of(&no_pkce.header("location").unwrap());
-    assert_eq!(params["error"], "invalid_request");
-    assert!(params["error_description"].contains("AADSTS9002325"));
-    assert_eq!(params["state"], "state-123");
-    let silent = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[("prompt", "none")]),
-            None,
-            None,
-        )
-        .await;
+    let silent = authorize(&tenant, &[("prompt", "none")]).await;
     assert!(
-        query_of(&silent.header("location").unwrap()).contains_key("code"),
+        redirect_params(&silent).contains_key("code"),
         "the sign-in session allows prompt=none"
-    );
-    let plain = tenant
-        .send(
-            Method::GET,
-            &authorize_path(&[("code_challenge_method", "plain")]),
-            None,
-            None,
-        )
-        .await;
-    assert!(
-        query_of(&plain.header("location").unwrap())["error_description"].contains("AADSTS9002325")
     );
 }
 
@@ -429,37 +396,55 @@ async fn one_token_covers_one_consented_resource() {
     )
     .await;
     let refresh_token = tokens.body["refresh_token"].as_str().unwrap().to_string();
-    let arm = refresh(
-        &tenant,
-        &refresh_token,
-        &format!("{ARM_SCOPE} offline_access"),
-    )
-    .await;
-    assert_eq!(
-        arm.status, 200,
-        "one sign-in consented both; the refresh token mints ARM too"
-    );
-    assert_eq!(
-        claims(arm.body["access_token"].as_str().unwrap())["aud"],
-        "https://management.azure.com"
-    );
-    let default_scope = refresh(
-        &tenant,
-        &refresh_token,
-        "https://management.azure.com/.default",
-    )
-    .await;
-    assert_eq!(
-        claims(default_scope.body["access_token"].as_str().unwrap())["scp"],
-        "user_impersonation"
-    );
-    let portal = refresh(
-        &tenant,
-        &refresh_token,
-        "api://contoso-admin-portal/Pim.ReadWrite",
-    )
-    .await;
-    assert_aad_error(&portal, "invalid_grant", 65001);
+    // One sign-in consented Graph and ARM: the refresh token mints either, never the portal.
+    let arm_and_offline = format!("{ARM_SCOPE} offline_access");
+    let minted = [
+        (
+            arm_and_offline.as_str(),
+            "aud",
+            "https://management.azure.com",
+        ),
+        (
+            "https://management.azure.com/.default",
+            "scp",
+            "user_impersonation",
+        ),
+        (
+            GRAPH_SCOPE,
+            "scp",
+            "RoleAssignmentSchedule.ReadWrite.Directory",
+        ),
+    ];
+    for (scope, claim, expected) in minted {
+        let reply = refresh(&tenant, &refresh_token, scope).await;
+        assert_eq!(reply.status, 200, "{scope}: {}", reply.text);
+        let access = claims(reply.body["access_token"].as_str().unwrap());
+        assert_eq!(access[claim], expected, "{scope}");
+    }
+    let refused = [
+        (
+            "api://contoso-admin-portal/Pim.ReadWrite",
+            "invalid_grant",
+            65001,
+        ),
+        (
+            "https://vault.azure.net/user_impersonation",
+            "invalid_resource",
+            500011,
+        ),
+        (
+            &format!("{GRAPH_SCOPE} {ARM_SCOPE}")[..],
+            "invalid_scope",
+            700022,
+        ),
+    ];
+    for (scope, error, aadsts) in refused {
+        assert_aad_error(
+            &refresh(&tenant, &refresh_token, scope).await,
+            error,
+            aadsts,
+        );
+    }
 }
 
 #[tokio::test]
