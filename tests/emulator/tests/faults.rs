@@ -31,15 +31,26 @@ async fn writes_to(tenant: &Tenant, prefix: &str) -> Vec<Value> {
         .collect()
 }
 
+/// `fault` aimed at the next decision write through `via` (its method and path, `times: 1`).
+fn write_fault(via: Via, mut fault: Value) -> Value {
+    fault["method"] = json!(via.write_method());
+    fault["path"] = json!(via.write_path());
+    fault["times"] = json!(1);
+    fault
+}
+
+/// A fresh demo tenant whose next decision write through `via` meets `fault`.
+async fn tenant_with_write_fault(via: Via, fault: Value) -> Tenant {
+    let tenant = Tenant::start().await;
+    add_fault(&tenant, write_fault(via, fault)).await;
+    tenant
+}
+
 #[tokio::test]
 async fn after_commit_the_write_lands_and_the_client_gets_the_status_in_the_services_format() {
     for via in Via::ALL {
-        let tenant = Tenant::start().await;
-        add_fault(
-            &tenant,
-            json!({ "path": via.write_path(), "kind": "afterCommit", "status": 504, "times": 1 }),
-        )
-        .await;
+        let tenant =
+            tenant_with_write_fault(via, json!({ "kind": "afterCommit", "status": 504 })).await;
         let reply = via.approve(&tenant).await;
         assert_eq!(reply.status, 504, "{via:?}: {}", reply.text);
         let expected = match via {
@@ -65,13 +76,7 @@ async fn after_commit_the_write_lands_and_the_client_gets_the_status_in_the_serv
 #[tokio::test]
 async fn conflict_after_commit_answers_the_conflict_the_callers_own_decision_causes() {
     for via in Via::ALL {
-        let tenant = Tenant::start().await;
-        add_fault(
-            &tenant,
-            json!({ "method": via.write_method(), "path": via.write_path(),
-                    "kind": "conflictAfterCommit", "times": 1 }),
-        )
-        .await;
+        let tenant = tenant_with_write_fault(via, json!({ "kind": "conflictAfterCommit" })).await;
         let reply = via.approve(&tenant).await;
         let (status, error) = match via {
             Via::Graph | Via::Groups => (409, "Conflict"),
@@ -164,12 +169,8 @@ async fn stall_holds_the_request_then_drops_it_without_committing() {
 #[tokio::test]
 async fn stall_after_commit_lands_the_write_whose_answer_never_comes() {
     for via in Via::ALL {
-        let tenant = Tenant::start().await;
-        add_fault(
-            &tenant,
-            json!({ "path": via.write_path(), "kind": "stallAfterCommit", "ms": 100, "times": 1 }),
-        )
-        .await;
+        let tenant =
+            tenant_with_write_fault(via, json!({ "kind": "stallAfterCommit", "ms": 100 })).await;
         let (id, verb) = (via.pending(), via.approve_verb());
         let write = via.write(&tenant, ADELE, id, verb, "verified").await;
         let result = write.send().await;
@@ -325,8 +326,7 @@ async fn item_faults_take_a_named_field_and_value_and_reach_mim_pam_own_requests
         "field": "requestType", "value": "elevate", "times": 1 }),
     )
     .await;
-    let alex = tenant.token(ALEX, "portal").await;
-    let mine = tenant.get(&format!("{PORTAL}/my-requests"), &alex).await;
+    let mine = tenant.read_as(ALEX, &format!("{PORTAL}/my-requests")).await;
     assert_eq!(mine.body["value"][0]["requestType"], "elevate");
 
     add_fault(
@@ -334,24 +334,15 @@ async fn item_faults_take_a_named_field_and_value_and_reach_mim_pam_own_requests
         json!({ "path": format!("{PAM}/pamrequests"), "kind": "unknownEnum", "times": 1 }),
     )
     .await;
-    let cookie = format!("pam_session={}", tenant.session(ALEX).await);
-    let own = tenant
-        .with_cookie(Method::GET, &format!("{PAM}/pamrequests"), &cookie, None)
-        .await;
+    let own = tenant.read_as(ALEX, &format!("{PAM}/pamrequests")).await;
     assert_eq!(own.body["value"][0]["RequestStatus"], "FutureStatusValue");
     add_fault(
         &tenant,
         json!({ "path": format!("{PAM}/pamrequeststoapprove"), "kind": "unknownEnum", "times": 1 }),
     )
     .await;
-    let adele = format!("pam_session={}", tenant.session(ADELE).await);
     let to_approve = tenant
-        .with_cookie(
-            Method::GET,
-            &format!("{PAM}/pamrequeststoapprove"),
-            &adele,
-            None,
-        )
+        .read_as(ADELE, &format!("{PAM}/pamrequeststoapprove"))
         .await;
     assert_eq!(to_approve.status, 200);
     let entry = log(&tenant).await.pop().unwrap();
@@ -379,12 +370,7 @@ async fn item_faults_take_a_named_field_and_value_and_reach_mim_pam_own_requests
 async fn unauthorized_answers_each_services_401_once_and_the_log_tells_the_tokens_apart() {
     let tenant = Tenant::start().await;
     for via in Via::ALL {
-        let method = via.write_method();
-        add_fault(
-            &tenant,
-            json!({ "method": method, "path": via.write_path(), "kind": "unauthorized", "times": 1 }),
-        )
-        .await;
+        add_fault(&tenant, write_fault(via, json!({ "kind": "unauthorized" }))).await;
         let refused = via.approve(&tenant).await;
         let expected = match via {
             Via::Graph | Via::Groups => "InvalidAuthenticationToken",

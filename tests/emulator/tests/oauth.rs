@@ -101,6 +101,15 @@ async fn redeem(tenant: &Tenant, code: &str, scope: &str) -> Reply {
     .await
 }
 
+/// Sign in as Adele and redeem the code for a Graph token, an id token and a refresh token.
+async fn graph_tokens(tenant: &Tenant) -> Reply {
+    let code = sign_in(tenant).await;
+    let scope = format!("openid offline_access {GRAPH_SCOPE}");
+    let tokens = redeem(tenant, &code, &scope).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    tokens
+}
+
 async fn refresh(tenant: &Tenant, refresh_token: &str, scope: &str) -> Reply {
     token_request(
         tenant,
@@ -388,13 +397,7 @@ async fn one_token_covers_one_consented_resource() {
     let both = redeem(&tenant, &code, &format!("openid {GRAPH_SCOPE} {ARM_SCOPE}")).await;
     assert_aad_error(&both, "invalid_scope", 700022);
 
-    let code = sign_in(&tenant).await;
-    let tokens = redeem(
-        &tenant,
-        &code,
-        &format!("openid offline_access {GRAPH_SCOPE}"),
-    )
-    .await;
+    let tokens = graph_tokens(&tenant).await;
     let refresh_token = tokens.body["refresh_token"].as_str().unwrap().to_string();
     // One sign-in consented Graph and ARM: the refresh token mints either, never the portal.
     let arm_and_offline = format!("{ARM_SCOPE} offline_access");
@@ -450,13 +453,7 @@ async fn one_token_covers_one_consented_resource() {
 #[tokio::test]
 async fn spa_refresh_tokens_expire_24_hours_after_the_original_sign_in() {
     let tenant = Tenant::start().await;
-    let code = sign_in(&tenant).await;
-    let first = redeem(
-        &tenant,
-        &code,
-        &format!("openid offline_access {GRAPH_SCOPE}"),
-    )
-    .await;
+    let first = graph_tokens(&tenant).await;
     tenant.advance_minutes(23 * 60).await;
     let second = refresh(
         &tenant,
@@ -704,13 +701,7 @@ async fn an_expired_spa_refresh_token_gets_aadsts700084_and_prompt_none_starts_a
         .unwrap()
         .to_string();
     let signed_in_at = chrono::DateTime::parse_from_rfc3339(&now).unwrap();
-    let code = sign_in(&tenant).await;
-    let tokens = redeem(
-        &tenant,
-        &code,
-        &format!("openid offline_access {GRAPH_SCOPE}"),
-    )
-    .await;
+    let tokens = graph_tokens(&tenant).await;
     let refresh_token = tokens.body["refresh_token"].as_str().unwrap().to_string();
     tenant.advance_minutes(25 * 60).await;
 
@@ -765,13 +756,7 @@ async fn an_expired_spa_refresh_token_gets_aadsts700084_and_prompt_none_starts_a
 #[tokio::test]
 async fn an_access_token_expires_after_its_lifetime_and_the_refresh_token_replaces_it() {
     let tenant = Tenant::start().await;
-    let code = sign_in(&tenant).await;
-    let tokens = redeem(
-        &tenant,
-        &code,
-        &format!("openid offline_access {GRAPH_SCOPE}"),
-    )
-    .await;
+    let tokens = graph_tokens(&tenant).await;
     let access = tokens.body["access_token"].as_str().unwrap().to_string();
     let refresh_token = tokens.body["refresh_token"].as_str().unwrap().to_string();
     assert_eq!(tenant.get("/graph/v1.0/me", &access).await.status, 200);
