@@ -45,13 +45,20 @@ async fn navigating_during_a_slow_write_sends_once_and_confirms() {
     let enabled = world
         .eval("return [...document.querySelectorAll('[data-testid=approve],[data-testid=deny]')].some(b => !b.disabled);")
         .await;
-    assert_eq!(enabled, json!(false), "no button while the write is in flight");
+    assert_eq!(
+        enabled,
+        json!(false),
+        "no button while the write is in flight"
+    );
     world
         .wait_for_text("[data-testid=decision-progress]", "Sending")
         .await;
 
     world
-        .wait_for_text("[data-testid=confirmation]", "The service confirmed your decision")
+        .wait_for_text(
+            "[data-testid=confirmation]",
+            "The service confirmed your decision",
+        )
         .await;
     let writes = world.log().await.into_iter().filter(is_write).count();
     assert_eq!(writes, 1, "one write, whatever the navigation");
@@ -70,13 +77,21 @@ async fn the_draft_survives_reload_and_navigation_and_goes_when_confirmed() {
     let value = "return document.querySelector('#approver-justification').value;";
     world.browser.refresh().await.expect("reload");
     world.wait_for("#approver-justification").await;
-    assert_eq!(world.eval(value).await, json!(DRAFT), "kept through a reload");
+    assert_eq!(
+        world.eval(value).await,
+        json!(DRAFT),
+        "kept through a reload"
+    );
 
     world.click(".back a").await;
     wait_until_loaded(&world).await;
     world.goto(&route(&request)).await;
     world.wait_for("#approver-justification").await;
-    assert_eq!(world.eval(value).await, json!(DRAFT), "kept through navigation");
+    assert_eq!(
+        world.eval(value).await,
+        json!(DRAFT),
+        "kept through navigation"
+    );
 
     world.click("[data-testid=approve]").await;
     world
@@ -85,6 +100,10 @@ async fn the_draft_survives_reload_and_navigation_and_goes_when_confirmed() {
     let drafts = world
         .eval("return Object.keys(sessionStorage).filter(k => k.startsWith('pim-approvals.draft:')).length;")
         .await;
-    assert_eq!(drafts, json!(0), "the confirmed decision's draft is deleted");
+    assert_eq!(
+        drafts,
+        json!(0),
+        "the confirmed decision's draft is deleted"
+    );
     world.finish().await;
 }

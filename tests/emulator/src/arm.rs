@@ -6,13 +6,13 @@
 
 use crate::app::{App, Shared};
 use crate::clock::format_time;
-use crate::errors::simple_error;
+use crate::errors::{simple_error, Service};
 use crate::http_util::{empty_response, json_response, ApiRequest};
 use crate::ids::derived_guid;
 use crate::paging::next_link_list;
 use crate::scenario::Source;
 use crate::store::{Caller, CancelError, DecisionError, Outcome, Request, Status, Store};
-use crate::tokens::{bearer_caller, AuthFailure, Resource};
+use crate::tokens::{bearer_caller, Resource};
 use axum::extract::{Request as HttpRequest, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -91,7 +91,7 @@ pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
     let request = ApiRequest::read(request, "/arm").await;
     let caller = match bearer_caller(&app, &request.headers, Resource::Arm) {
         Ok(caller) => caller,
-        Err(failure) => return auth_error(failure),
+        Err(failure) => return Service::Arm.unauthorized(failure),
     };
     if let Some(response) = crate::context_routes::arm(&app, &caller, &request) {
         return response;
@@ -137,18 +137,6 @@ fn dispatch(context: &Context, route: ArmRoute) -> Response {
             &format!("The method '{method}' is not supported on this resource."),
         ),
     }
-}
-
-fn auth_error(failure: AuthFailure) -> Response {
-    let code = match failure {
-        AuthFailure::Expired => "ExpiredAuthenticationToken",
-        _ => "InvalidAuthenticationToken",
-    };
-    simple_error(
-        StatusCode::UNAUTHORIZED,
-        code,
-        &format!("The access token is invalid. {}", failure.message()),
-    )
 }
 
 pub(crate) fn check_api_version(request: &ApiRequest, supported: &[&str]) -> Result<(), Response> {

@@ -23,12 +23,13 @@ impl Default for Clock {
 impl Clock {
     /// The emulator's current time.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + *self.offset.lock().expect("clock lock")
+        add_clamped(Utc::now(), *self.offset.lock().expect("clock lock"))
     }
 
     /// Move the clock forward (or backward with a negative duration).
     pub fn advance(&self, by: Duration) {
-        *self.offset.lock().expect("clock lock") += by;
+        let mut offset = self.offset.lock().expect("clock lock");
+        *offset = offset.checked_add(&by).unwrap_or(*offset);
     }
 
     /// Back to real time.
@@ -42,20 +43,50 @@ pub fn format_time(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-/// Parse an ISO-8601 duration of the form `PnDTnHnMnS` (the subset PIM uses) into seconds.
+/// `time + delta`, clamped to the representable range instead of panicking (hostile scenario times).
+pub fn add_clamped(time: DateTime<Utc>, delta: Duration) -> DateTime<Utc> {
+    time.checked_add_signed(delta)
+        .unwrap_or(if delta < Duration::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
+}
+
+/// `minutes` as a duration, clamped to the longest one instead of panicking.
+pub fn clamped_minutes(minutes: i64) -> Duration {
+    Duration::try_minutes(minutes).unwrap_or(if minutes < 0 {
+        Duration::MIN
+    } else {
+        Duration::MAX
+    })
+}
+
+/// Parse an ISO-8601 duration `[-]PnYnMnWnDTnHnMnS` into seconds (a year counts 365 days, a month 30).
+/// `None` when it is not one or does not fit in an `i64`; never panics.
 pub fn parse_iso_duration(text: &str) -> Option<i64> {
-    let rest = text.strip_prefix('P')?;
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let rest = unsigned.strip_prefix('P')?;
     let (date_part, time_part) = match rest.split_once('T') {
         Some((date, time)) => (date, time),
         None => (rest, ""),
     };
-    let days = sum_units(date_part, &[('W', 7 * 86_400), ('D', 86_400)])?;
+    let date_units = [
+        ('Y', 365 * 86_400),
+        ('M', 30 * 86_400),
+        ('W', 7 * 86_400),
+        ('D', 86_400),
+    ];
+    let days = sum_units(date_part, &date_units)?;
     let time = sum_units(time_part, &[('H', 3_600), ('M', 60), ('S', 1)])?;
-    Some(days + time)
+    days.checked_add(time)?.checked_mul(sign)
 }
 
 fn sum_units(text: &str, units: &[(char, i64)]) -> Option<i64> {
-    let mut total = 0;
+    let mut total: i64 = 0;
     let mut number = String::new();
     for ch in text.chars() {
         if ch.is_ascii_digit() {
@@ -63,7 +94,8 @@ fn sum_units(text: &str, units: &[(char, i64)]) -> Option<i64> {
             continue;
         }
         let (_, seconds) = units.iter().find(|(unit, _)| *unit == ch)?;
-        total += number.parse::<i64>().ok()? * seconds;
+        let amount = number.parse::<i64>().ok()?.checked_mul(*seconds)?;
+        total = total.checked_add(amount)?;
         number.clear();
     }
     number.is_empty().then_some(total)
@@ -79,5 +111,52 @@ mod tests {
         assert_eq!(parse_iso_duration("PT5H30M"), Some(19_800));
         assert_eq!(parse_iso_duration("P1DT1S"), Some(86_401));
         assert_eq!(parse_iso_duration("2H"), None);
+    }
+
+    #[test]
+    fn hostile_durations_parse_or_fail_without_panicking() {
+        assert_eq!(parse_iso_duration("P300000Y"), Some(300_000 * 365 * 86_400));
+        assert_eq!(parse_iso_duration("-PT1H"), Some(-3600));
+        assert_eq!(
+            parse_iso_duration("P9999999999999999999D"),
+            None,
+            "i64 overflow"
+        );
+        assert_eq!(
+            parse_iso_duration("P999999999999999Y"),
+            None,
+            "multiplication overflow"
+        );
+        assert_eq!(parse_iso_duration("P1D"), Some(86_400));
+        for text in [
+            "",
+            "P",
+            "PT",
+            "P1",
+            "PT1.5H",
+            "P1H",
+            "--PT1H",
+            "not a duration",
+        ] {
+            assert!(parse_iso_duration(text).is_none_or(|s| s == 0), "{text}");
+        }
+    }
+
+    #[test]
+    fn date_arithmetic_clamps_instead_of_panicking() {
+        let now = Utc::now();
+        assert_eq!(
+            add_clamped(now, clamped_minutes(i64::MAX)),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            add_clamped(now, clamped_minutes(i64::MIN)),
+            DateTime::<Utc>::MIN_UTC
+        );
+        assert_eq!(
+            add_clamped(now, clamped_minutes(90)),
+            now + Duration::minutes(90)
+        );
+        assert!(format_time(DateTime::<Utc>::MAX_UTC).starts_with('+'));
     }
 }

@@ -123,6 +123,7 @@ fn synthetic_request(
         created_minutes_ago: rng.gen_range(1..1380),
         start_minutes_from_creation: None,
         duration: DURATIONS.choose(rng).expect("durations").to_string(),
+        requested_ttl: None,
         justification: if has_ticket {
             format!("{justification} (CHG-{ticket_number})")
         } else {

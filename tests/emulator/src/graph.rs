@@ -3,7 +3,7 @@
 //! a view of the shared store; shapes live in `graph_views.rs`.
 
 use crate::app::{App, Shared};
-use crate::errors::graph_error;
+use crate::errors::{graph_error, Service};
 use crate::graph_views::{group_request_json, role_request_json, step_json, user_json, Expand};
 use crate::http_util::{empty_response, json_response, ApiRequest};
 use crate::odata_filter::EqFilter;
@@ -139,13 +139,7 @@ pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
     };
     let caller = match bearer_caller(&app, &request.headers, Resource::Graph) {
         Ok(caller) => caller,
-        Err(failure) => {
-            return graph_error(
-                StatusCode::UNAUTHORIZED,
-                "InvalidAuthenticationToken",
-                failure.message(),
-            )
-        }
+        Err(failure) => return Service::Graph.unauthorized(failure),
     };
     if request.segments[1..] == ["$batch"] && request.method.as_str() == "POST" {
         return crate::graph_batch::execute(app.clone(), &request, version).await;

@@ -3,7 +3,7 @@
 //! null, `approvalId == id`), beta approval steps / v1.0 approval stages (read values
 //! `NotReviewed|Approved|Denied`), and the `$expand`-able principal, role definition, scope and group.
 
-use crate::clock::format_time;
+use crate::clock::{add_clamped, format_time};
 use crate::scenario::{Source, User};
 use crate::store::{Caller, Outcome, Request, Status, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -50,7 +50,7 @@ impl Expand {
 fn completed_date_time(request: &Request, now: DateTime<Utc>) -> String {
     let completed = request
         .completed_at(now)
-        .unwrap_or(request.created - Duration::milliseconds(200));
+        .unwrap_or_else(|| add_clamped(request.created, -Duration::milliseconds(200)));
     format_time(completed)
 }
 

@@ -4,8 +4,8 @@
 //! sessions that stand in for MIM PAM's Windows auth and the portal's own cookie.
 
 use crate::app::{App, Shared};
-use crate::clock::format_time;
-use crate::errors::identity_error;
+use crate::clock::add_clamped;
+use crate::errors::{identity_error, identity_error_body};
 use crate::http_util::{cookie_value, escape_html, with_query};
 use crate::ids::random_token;
 use crate::scenario::User;
@@ -41,7 +41,14 @@ struct Grant {
     /// Normalized scopes consented at authorize (`https://graph.microsoft.com/X`, `openid`, …).
     consented: Vec<String>,
     nonce: Option<String>,
-    refresh_expires: DateTime<Utc>,
+    /// The interactive sign-in; SPA refresh tokens end 24 h later, however often they are redeemed.
+    signed_in: DateTime<Utc>,
+}
+
+impl Grant {
+    fn refresh_expires(&self) -> DateTime<Utc> {
+        add_clamped(self.signed_in, Duration::hours(SPA_REFRESH_TOKEN_HOURS))
+    }
 }
 
 struct AuthCode {
@@ -207,20 +214,26 @@ fn normalize_scope(scope: &str) -> String {
 }
 
 enum UserChoice {
+    /// Single sign-on with the browser's sign-in session.
     SignIn(User),
-    ShowPicker,
-    LoginRequired,
+    /// The sign-in page, limited to the hinted user when `login_hint` names one.
+    ShowPicker(Option<User>),
+    /// `prompt=none` that cannot complete without the user (AADSTS50058 with this description).
+    LoginRequired(&'static str),
 }
 
-/// `login_hint` matching a user signs in directly; else an existing session (unless `prompt` asks for
-/// the picker); `prompt=none` without either fails with `login_required`.
+/// As the identity platform: a sign-in session for the user `login_hint` names (or any session without
+/// a hint) signs in silently; otherwise the sign-in page, limited to the hinted user. `prompt=none`
+/// never shows a page: it fails with `login_required` instead. `prompt=login` and
+/// `prompt=select_account` always show the page (the latter with every account).
 fn choose_user(app: &Shared, request: &AuthorizeRequest, headers: &HeaderMap) -> UserChoice {
     let store = app.store();
     let hinted = request
         .login_hint
         .as_deref()
         .and_then(|hint| store.scenario().user_by_id_or_upn(hint))
-        .filter(|user| !user.is_service_principal());
+        .filter(|user| !user.is_service_principal())
+        .cloned();
     let session_user = cookie_value(headers, LOGIN_SESSION_COOKIE)
         .and_then(|value| {
             app.identity
@@ -228,13 +241,21 @@ fn choose_user(app: &Shared, request: &AuthorizeRequest, headers: &HeaderMap) ->
                 .expect("identity lock")
                 .session_user(&value)
         })
-        .and_then(|id| store.scenario().user(&id));
-    let prompt = request.prompt.as_deref().unwrap_or_default();
-    match (hinted, session_user, prompt) {
-        (Some(user), _, _) => UserChoice::SignIn(user.clone()),
-        (None, Some(user), "none" | "") => UserChoice::SignIn(user.clone()),
-        (None, None, "none") => UserChoice::LoginRequired,
-        _ => UserChoice::ShowPicker,
+        .and_then(|id| store.scenario().user(&id).cloned());
+    let hint_fits = |user: &User| {
+        request.login_hint.is_none() || hinted.as_ref().is_some_and(|h| h.id == user.id)
+    };
+    match (request.prompt.as_deref().unwrap_or_default(), session_user) {
+        ("select_account", _) => UserChoice::ShowPicker(None),
+        ("login", _) => UserChoice::ShowPicker(hinted),
+        ("none", None) => UserChoice::LoginRequired(
+            "A silent sign-in request was sent but no user is signed in.",
+        ),
+        ("none", Some(user)) if !hint_fits(&user) => UserChoice::LoginRequired(
+            "A silent sign-in request was sent but none of the currently signed in user(s) match the requested login hint.",
+        ),
+        (_, Some(user)) if hint_fits(&user) => UserChoice::SignIn(user),
+        _ => UserChoice::ShowPicker(hinted),
     }
 }
 
@@ -251,12 +272,10 @@ async fn authorize(
     };
     match choose_user(&app, &request, &headers) {
         UserChoice::SignIn(user) => sign_in(&app, &request, &user),
-        UserChoice::ShowPicker => sign_in_page(&app, &uri),
-        UserChoice::LoginRequired => request.error_redirect(
-            "login_required",
-            50058,
-            "A silent sign-in request was sent but no user is signed in.",
-        ),
+        UserChoice::ShowPicker(hinted) => sign_in_page(&app, &uri, hinted.as_ref()),
+        UserChoice::LoginRequired(description) => {
+            request.error_redirect("login_required", 50058, description)
+        }
     }
 }
 
@@ -279,7 +298,7 @@ async fn authorize_chosen_user(
     let user = app.store().scenario().user(&chosen).cloned();
     match user.filter(|u| !u.is_service_principal()) {
         Some(user) => sign_in(&app, &request, &user),
-        None => sign_in_page(&app, &uri),
+        None => sign_in_page(&app, &uri, None),
     }
 }
 
@@ -292,7 +311,7 @@ fn sign_in(app: &Shared, request: &AuthorizeRequest, user: &User) -> Response {
         client_id: request.client_id.clone(),
         consented: request.consented.clone(),
         nonce: request.nonce.clone(),
-        refresh_expires: now + Duration::hours(SPA_REFRESH_TOKEN_HOURS),
+        signed_in: now,
     };
     let mut identity = app.identity.lock().expect("identity lock");
     identity.codes.insert(
@@ -337,8 +356,9 @@ fn redirect(location: &str) -> Response {
     response
 }
 
-/// The account picker: one form button per user of the tenant, all text escaped.
-fn sign_in_page(app: &Shared, uri: &Uri) -> Response {
+/// The account picker: one form button per user of the tenant (only the hinted one, with a link to
+/// every account, when `login_hint` names a user), all text escaped.
+fn sign_in_page(app: &Shared, uri: &Uri, hinted: Option<&User>) -> Response {
     let store = app.store();
     let scenario = store.scenario();
     let action = escape_html(&uri.to_string());
@@ -346,6 +366,7 @@ fn sign_in_page(app: &Shared, uri: &Uri) -> Response {
         .users
         .iter()
         .filter(|user| !user.is_service_principal())
+        .filter(|user| hinted.is_none_or(|hint| hint.id == user.id))
         .map(|user| {
             format!(
                 "<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"user\" value=\"{id}\">\
@@ -356,13 +377,35 @@ fn sign_in_page(app: &Shared, uri: &Uri) -> Response {
             )
         })
         .collect();
+    let other_accounts = match hinted {
+        Some(_) => format!(
+            "<p><a id=\"other-account\" href=\"{}\">Use another account</a></p>",
+            escape_html(&every_account_url(uri))
+        ),
+        None => String::new(),
+    };
     let tenant = escape_html(&scenario.tenant.display_name);
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in to {tenant}</title>\
          <style>body{{font-family:sans-serif;max-width:28rem;margin:3rem auto}}button{{width:100%;text-align:left;padding:.6rem;margin:.25rem 0}}</style>\
-         </head><body><h1>Pick an account</h1><p>Tenant emulator: {tenant}</p>\n{buttons}</body></html>"
+         </head><body><h1>Pick an account</h1><p>Tenant emulator: {tenant}</p>\n{buttons}{other_accounts}</body></html>"
     ))
     .into_response()
+}
+
+/// The same authorize request without `login_hint` and with `prompt=select_account`.
+fn every_account_url(uri: &Uri) -> String {
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .filter(|(key, _)| key != "login_hint" && key != "prompt")
+            .collect();
+    let mut pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.push(("prompt", "select_account"));
+    with_query(uri.path(), &pairs)
 }
 
 fn html_error(aadsts: u32, message: &str) -> Response {
@@ -469,11 +512,20 @@ fn redeem_refresh_token(app: &Shared, form: &HashMap<String, String>) -> Result<
                 "Invalid request. Request is malformed or invalid.",
             )
         })?;
-    if app.clock.now() >= grant.refresh_expires {
-        let expiry = format_time(grant.refresh_expires);
-        return Err(oauth_error("invalid_grant", 700084, &format!("The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which can't be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page. The token was issued on {expiry} minus 24 hours.")));
+    if app.clock.now() >= grant.refresh_expires() {
+        return Err(spa_refresh_token_expired(grant.signed_in));
     }
     Ok(grant.clone())
+}
+
+/// AADSTS700084, as the identity platform sends it (with `suberror: "bad_token"`).
+fn spa_refresh_token_expired(signed_in: DateTime<Utc>) -> Response {
+    let ticks = signed_in.timestamp_subsec_nanos() / 100;
+    let issued = format!("{}.{ticks:07}+00:00", signed_in.format("%Y-%m-%dT%H:%M:%S"));
+    let description = format!("The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which can't be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page. The token was issued on {issued}.");
+    let mut body = identity_error_body("invalid_grant", 700084, &description);
+    body["suberror"] = json!("bad_token");
+    crate::http_util::json_response(StatusCode::BAD_REQUEST, body)
 }
 
 /// The token response for one resource, checked against what the sign-in consented.

@@ -36,6 +36,7 @@ mod history;
 mod http_util;
 mod identity;
 mod ids;
+mod item_faults;
 mod jwt;
 mod mim_pam;
 mod odata_filter;

@@ -5,12 +5,13 @@
 
 use crate::app::{App, Shared};
 use crate::clock::{format_time, parse_iso_duration};
-use crate::errors::pam_error;
+use crate::errors::{pam_error, Service};
 use crate::http_util::{empty_response, json_response, ApiRequest};
 use crate::identity::{session_caller, PAM_SESSION_COOKIE};
 use crate::odata_filter::EqFilter;
 use crate::scenario::Source;
 use crate::store::{Caller, CancelError, DecisionError, Outcome, Request, Status, Store};
+use crate::tokens::AuthFailure;
 use axum::extract::{Request as HttpRequest, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -36,10 +37,7 @@ impl Context<'_> {
 pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
     let request = ApiRequest::read(request, "/pam").await;
     let Some(caller) = session_caller(&app, &request.headers, PAM_SESSION_COOKIE) else {
-        return pam_error(
-            StatusCode::UNAUTHORIZED,
-            "Authorization has been denied for this request.",
-        );
+        return Service::Pam.unauthorized(AuthFailure::Missing);
     };
     let context = Context {
         app: &app,
@@ -92,10 +90,22 @@ fn odata_list(context: &Context, entity_set: &str, items: Vec<Value>) -> Respons
     )
 }
 
+/// `RequestedTTL`: the scenario's value verbatim, else the duration in seconds (3600 if unreadable).
 fn requested_ttl(request: &Request) -> String {
-    parse_iso_duration(&request.duration)
-        .unwrap_or(3600)
-        .to_string()
+    match &request.requested_ttl {
+        Some(ttl) => ttl.clone(),
+        None => parse_iso_duration(&request.duration)
+            .unwrap_or(3600)
+            .to_string(),
+    }
+}
+
+/// `ExpirationTime`: start + TTL, null before the start or when the TTL is not a readable span.
+fn expiration_time(request: &Request) -> Option<String> {
+    let seconds = requested_ttl(request).parse::<i64>().ok()?;
+    let start = request.start?;
+    let ttl = Duration::try_seconds(seconds)?;
+    start.checked_add_signed(ttl).map(format_time)
 }
 
 fn requested_time(request: &Request) -> DateTime<Utc> {
@@ -209,7 +219,6 @@ fn own_requests(context: &Context) -> Response {
         .requests(Source::MimPam)
         .filter(|r| r.principal == context.caller.id())
         .map(|r| {
-            let ttl = parse_iso_duration(&r.duration).unwrap_or(3600);
             let role = role_name(&store, r);
             json!({
                 "RequestID": { "Value": r.pam_request_id() },
@@ -218,10 +227,10 @@ fn own_requests(context: &Context) -> Response {
                 "DisplayName": format!("Elevation request for {role}"),
                 "CreationTime": format_time(r.created),
                 "CreationMethod": "REST API",
-                "ExpirationTime": r.start.map(|start| format_time(start + Duration::seconds(ttl))),
+                "ExpirationTime": expiration_time(r),
                 "RoleID": { "Value": r.role },
                 "RoleName": role,
-                "RequestedTTL": ttl.to_string(),
+                "RequestedTTL": requested_ttl(r),
                 "RequestedTime": format_time(requested_time(r)),
                 "RequestStatus": pam_request_status(r.status_at(now)),
             })

@@ -4,13 +4,13 @@
 
 use crate::app::{App, Shared};
 use crate::clock::format_time;
-use crate::errors::simple_error;
+use crate::errors::{simple_error, Service};
 use crate::http_util::{json_response, ApiRequest};
 use crate::identity::{session_caller, PORTAL_SESSION_COOKIE};
 use crate::paging::next_link_list;
 use crate::scenario::{Action, Source};
 use crate::store::{Caller, DecisionError, Outcome, Request, Status, Store};
-use crate::tokens::{bearer_caller, bearer_token, Resource};
+use crate::tokens::{bearer_caller, bearer_token, AuthFailure, Resource};
 use axum::extract::{Request as HttpRequest, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -30,11 +30,7 @@ struct Context<'a> {
 pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
     let request = ApiRequest::read(request, "/portal").await;
     let Some(caller) = authenticate(&app, &request) else {
-        return simple_error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "A valid bearer token or portal session is required.",
-        );
+        return Service::Portal.unauthorized(AuthFailure::Invalid);
     };
     let context = Context {
         app: &app,

@@ -1,19 +1,26 @@
 //! The request log (`GET /_emulator/log`): every service request in arrival order with method, path,
-//! query, headers (Authorization redacted to `Bearer <aud=…>`), body and final status.
+//! query, headers (Authorization redacted to `Bearer <aud=…>`), a fingerprint of the bearer token, body,
+//! final status and the injected fault that hit it.
 
 use crate::app::App;
 use crate::clock::format_time;
 use crate::jwt::unverified_claims;
+use crate::tokens::bearer_token;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
 
 /// Marks a request that is an inner item of a Graph `$batch` (logged with `"batchItem": true`).
 #[derive(Clone, Copy, Debug)]
 pub struct BatchItem;
+
+/// The log entry of a request (set by [`record_requests`], read by the fault middleware).
+#[derive(Clone, Copy, Debug)]
+pub struct LogSeq(pub u64);
 
 #[derive(Default)]
 pub struct RequestLog {
@@ -32,6 +39,20 @@ impl RequestLog {
     fn finish(&mut self, seq: u64, status: u16) {
         if let Some(entry) = self.entries.iter_mut().find(|e| e["seq"] == seq) {
             entry["status"] = json!(status);
+        }
+    }
+
+    /// Add `key: value` to the entry of request `seq` (e.g. the fault that hit it).
+    pub fn annotate(&mut self, seq: u64, key: &str, value: Value) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e["seq"] == seq) {
+            entry[key] = value;
+        }
+    }
+
+    /// Add `key: value` to the `fault` note of the entry of request `seq`.
+    pub fn annotate_fault(&mut self, seq: u64, key: &str, value: Value) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e["seq"] == seq) {
+            entry["fault"][key] = value;
         }
     }
 
@@ -60,6 +81,7 @@ pub async fn record_requests(State(app): State<App>, request: Request, next: Nex
         "path": parts.uri.path(),
         "query": parts.uri.query(),
         "headers": redacted_headers(&parts.headers),
+        "tokenFingerprint": bearer_token(&parts.headers).map(token_fingerprint),
         "body": String::from_utf8_lossy(&bytes),
         "status": null,
         "at": format_time(app.clock.now()),
@@ -68,14 +90,23 @@ pub async fn record_requests(State(app): State<App>, request: Request, next: Nex
         entry["batchItem"] = json!(true);
     }
     let seq = app.log.lock().expect("log lock").begin(entry);
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    request.extensions_mut().insert(LogSeq(seq));
+    let response = next.run(request).await;
     app.log
         .lock()
         .expect("log lock")
         .finish(seq, response.status().as_u16());
     response
+}
+
+/// The first 16 hex digits of the token's SHA-256: tells two tokens apart without showing either.
+pub fn token_fingerprint(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn redacted_headers(headers: &HeaderMap) -> Value {

@@ -11,14 +11,24 @@ use axum::routing::any;
 use axum::Router;
 use serde_json::json;
 
-/// Build the router; also used by Graph `$batch` to run its items through the same layers.
-pub fn api_router(app: App) -> Router {
-    let mut router = Router::new()
+/// Identity and the four services, without any layer.
+fn service_routes() -> Router<App> {
+    Router::new()
         .merge(identity::routes())
         .route("/graph/{*rest}", any(graph::handle))
         .route("/arm/{*rest}", any(arm::handle))
         .route("/pam/{*rest}", any(mim_pam::handle))
-        .route("/portal/{*rest}", any(portal::handle));
+        .route("/portal/{*rest}", any(portal::handle))
+}
+
+/// The services alone, without log, CORS or faults: the fault middleware replays a write through it.
+pub fn bare_service_router(app: App) -> Router {
+    service_routes().fallback(unknown_path).with_state(app)
+}
+
+/// Build the router; also used by Graph `$batch` to run its items through the same layers.
+pub fn api_router(app: App) -> Router {
+    let mut router = service_routes();
     if app.settings.test_controls {
         router = router.merge(controls::routes()).merge(consent::routes());
     }

@@ -201,6 +201,9 @@ pub struct ScenarioRequest {
     pub start_minutes_from_creation: Option<i64>,
     #[serde(default = "default_duration")]
     pub duration: String,
+    /// MIM PAM only: `RequestedTTL` served verbatim (default: `duration` in seconds).
+    #[serde(default)]
+    pub requested_ttl: Option<String>,
     #[serde(default)]
     pub justification: String,
     #[serde(default)]

@@ -5,7 +5,7 @@
 //! requester never approves their own request; service principals never approve; extend/renew requests
 //! cannot be decided through an API; a justification is required when the request's policy says so.
 
-use crate::clock::format_time;
+use crate::clock::{add_clamped, clamped_minutes, format_time};
 use crate::context_state::ContextState;
 use crate::ids::{derived_guid, guid_or_derived};
 use crate::scenario::{Action, Scenario, ScenarioRequest, ScenarioState, Source, Ticket, User};
@@ -14,6 +14,10 @@ use serde_json::{json, Value};
 
 /// How long a request waits for a decision before it expires (not configurable in PIM).
 pub const APPROVAL_WINDOW_HOURS: i64 = 24;
+
+fn approval_window() -> Duration {
+    Duration::hours(APPROVAL_WINDOW_HOURS)
+}
 
 /// The stored lifecycle state. `Pending` past its window reads as `Expired` (see [`Request::status_at`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +94,8 @@ pub struct Request {
     pub created: DateTime<Utc>,
     pub start: Option<DateTime<Utc>>,
     pub duration: String,
+    /// MIM PAM `RequestedTTL` as the scenario gives it, served verbatim.
+    pub requested_ttl: Option<String>,
     pub justification: String,
     pub ticket: Option<Ticket>,
     pub justification_required: bool,
@@ -101,8 +107,8 @@ pub struct Request {
 
 impl Request {
     fn from_scenario(source: &ScenarioRequest, now: DateTime<Utc>) -> Request {
-        let created = now - Duration::minutes(source.created_minutes_ago);
-        let minutes_after = |m: i64| created + Duration::minutes(m);
+        let created = add_clamped(now, -clamped_minutes(source.created_minutes_ago));
+        let minutes_after = |m: i64| add_clamped(created, clamped_minutes(m));
         let status = match source.state {
             ScenarioState::Pending => Status::Pending,
             ScenarioState::Approved => Status::Approved,
@@ -131,7 +137,7 @@ impl Request {
                     .as_ref()
                     .map_or(10, |d| d.minutes_after_creation),
             )),
-            Status::Expired => Some(created + Duration::hours(APPROVAL_WINDOW_HOURS)),
+            Status::Expired => Some(add_clamped(created, approval_window())),
             _ => None,
         };
         let mut start = source.start_minutes_from_creation.map(minutes_after);
@@ -151,6 +157,7 @@ impl Request {
             created,
             start,
             duration: source.duration.clone(),
+            requested_ttl: source.requested_ttl.clone(),
             justification: source.justification.clone(),
             ticket: source.ticket.clone(),
             justification_required: source.justification_required,
@@ -163,7 +170,7 @@ impl Request {
 
     /// When the request expires if nobody decides.
     pub fn expires_at(&self) -> DateTime<Utc> {
-        self.created + Duration::hours(APPROVAL_WINDOW_HOURS)
+        add_clamped(self.created, approval_window())
     }
 
     /// The state as of `now`: a pending request past its window is expired.

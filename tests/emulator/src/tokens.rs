@@ -3,6 +3,7 @@
 //! `aud` of the service, known `oid`).
 
 use crate::app::Shared;
+use crate::ids::random_token;
 use crate::scenario::User;
 use crate::store::Caller;
 use axum::http::{header, HeaderMap};
@@ -88,7 +89,8 @@ impl AuthFailure {
     }
 }
 
-/// Claims shared by access and id tokens.
+/// Claims shared by access and id tokens. `uti` (a unique token id, as Entra sets it) makes every token
+/// distinct, even two minted for the same user and resource in the same second.
 fn base_claims(
     app: &Shared,
     user: &User,
@@ -108,7 +110,8 @@ fn base_claims(
         "preferred_username": user.user_principal_name,
         "iat": issued,
         "nbf": issued,
-        "exp": issued + lifetime,
+        "exp": issued.saturating_add(lifetime),
+        "uti": random_token()[..22],
         "ver": "2.0",
     })
 }

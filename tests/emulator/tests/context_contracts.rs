@@ -1127,16 +1127,19 @@ async fn withheld_consent_leaves_the_scope_out_of_tokens_from_the_sign_in_flow()
             ("login_hint", "nestorw@contoso.onmicrosoft.com"),
         ])
         .finish();
+    // Nestor chooses his account on the sign-in page (the hint alone shows the page, as Entra does).
     let authorize = tenant
-        .send(
-            Method::GET,
-            &format!("/login/{TENANT}/oauth2/v2.0/authorize?{query}"),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(authorize.status, 302);
-    let location = authorize.header("location").unwrap();
+        .http
+        .post(tenant.url(&format!("/login/{TENANT}/oauth2/v2.0/authorize?{query}")))
+        .form(&[("user", "a0000000-0000-4000-8000-000000000003")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorize.status(), 302);
+    let location = authorize.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let code = form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
         .find(|(k, _)| k == "code")
         .unwrap()

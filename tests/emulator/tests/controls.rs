@@ -63,33 +63,59 @@ async fn throttle_fault_answers_429_with_retry_after_and_times_limits_it() {
 #[tokio::test]
 async fn status_fault_uses_the_service_error_format() {
     let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "arm").await;
-    add_fault(
-        &tenant,
-        json!({ "path": "/arm/", "kind": "status", "status": 503 }),
-    )
-    .await;
-    let failed = tenant
-        .get(&format!("{ARM_REQUESTS}?{ARM_REQUEST_VERSION}"), &token)
-        .await;
-    assert_eq!(failed.status, 503);
-    assert_eq!(failed.body["error"]["code"], "ServiceUnavailable");
-    add_fault(
-        &tenant,
-        json!({ "path": "/pam/", "kind": "status", "status": 500 }),
-    )
-    .await;
-    let cookie = format!("pam_session={}", tenant.session(ADELE).await);
-    let pam = tenant
-        .with_cookie(
-            Method::GET,
-            &format!("{PAM}/pamrequeststoapprove"),
-            &cookie,
-            None,
+    let cases = [
+        (
+            "/arm/",
+            format!("{ARM_REQUESTS}?{ARM_REQUEST_VERSION}"),
+            503,
+            "/error/code",
+            "ServiceUnavailable",
+        ),
+        (
+            "/pam/",
+            format!("{PAM}/pamrequeststoapprove"),
+            500,
+            "/odata.error/message/value",
+            "Injected fault.",
+        ),
+        (
+            "/graph/",
+            "/graph/v1.0/me".to_string(),
+            502,
+            "/error/code",
+            "BadGateway",
+        ),
+        (
+            "/portal/",
+            format!("{PORTAL}/pending-approvals"),
+            504,
+            "/error/code",
+            "GatewayTimeout",
+        ),
+    ];
+    for (prefix, path, status, pointer, expected) in cases {
+        add_fault(
+            &tenant,
+            json!({ "path": prefix, "kind": "status", "status": status, "times": 1 }),
         )
         .await;
-    assert_eq!(pam.status, 500);
-    assert!(pam.body["odata.error"]["message"]["value"].is_string());
+        let failed = tenant.read_as(ADELE, &path).await;
+        assert_eq!(failed.status, status, "{path}");
+        assert_eq!(
+            failed.body.pointer(pointer),
+            Some(&json!(expected)),
+            "{path}"
+        );
+    }
+    let graph = tenant.token(ADELE, "graph").await;
+    add_fault(
+        &tenant,
+        json!({ "path": "/graph/", "kind": "status", "times": 1 }),
+    )
+    .await;
+    let failed = tenant.get("/graph/v1.0/me", &graph).await;
+    assert_eq!(failed.status, 503, "503 unless the fault says otherwise");
+    assert!(failed.body["error"]["innerError"]["request-id"].is_string());
 }
 
 #[tokio::test]

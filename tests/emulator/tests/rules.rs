@@ -7,6 +7,68 @@ use reqwest::Method;
 use serde_json::json;
 use tenant_emulator::{EmulatorConfig, Scenario};
 
+/// One decision and the answer the service must give.
+struct Case {
+    via: Via,
+    user: &'static str,
+    request: &'static str,
+    verb: &'static str,
+    justification: &'static str,
+    status: u16,
+    /// The error code (MIM PAM: the message), or "" for a success.
+    error: &'static str,
+}
+
+impl Case {
+    async fn check(&self, tenant: &Tenant) -> Reply {
+        let reply = self
+            .via
+            .decide(
+                tenant,
+                self.user,
+                self.request,
+                self.verb,
+                self.justification,
+            )
+            .await;
+        assert_eq!(
+            (reply.status, self.via.error_of(&reply).as_str()),
+            (self.status, self.error),
+            "{:?} {} by {}: {}",
+            self.via,
+            self.request,
+            self.user,
+            reply.text
+        );
+        reply
+    }
+}
+
+/// `user` decides each route's request with `verb`; the answers are `(status, error)` per route.
+fn cases(
+    user: &'static str,
+    rows: &[(
+        Via,
+        &'static str,
+        &'static str,
+        &'static str,
+        u16,
+        &'static str,
+    )],
+) -> Vec<Case> {
+    rows.iter()
+        .map(|&(via, request, verb, justification, status, error)| Case {
+            via,
+            user,
+            request,
+            verb,
+            justification,
+            status,
+            error,
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn requests_expire_24_hours_after_creation_by_the_emulator_clock() {
     let tenant = Tenant::start().await;
@@ -32,28 +94,7 @@ async fn requests_expire_24_hours_after_creation_by_the_emulator_clock() {
         .get(&format!("{ROLE_APPROVALS}/{ENTRA_PENDING}"), &graph)
         .await;
     assert_eq!(approval.body["steps"][0]["status"], "Expired");
-    let graph_decision = tenant
-        .graph_decide(&graph, ENTRA_PENDING, "Approve", "late")
-        .await;
-    assert_eq!(
-        (
-            graph_decision.status,
-            graph_decision.body["error"]["code"].as_str()
-        ),
-        (400, Some("ApprovalStepExpired"))
-    );
-
     let arm = tenant.token(ADELE, "arm").await;
-    let arm_decision = tenant
-        .arm_decide(&arm, AZURE_PENDING, "Approve", "late")
-        .await;
-    assert_eq!(
-        (
-            arm_decision.status,
-            arm_decision.body["error"]["code"].as_str()
-        ),
-        (400, Some("ApprovalStepExpired"))
-    );
     let requests = tenant
         .get(
             &format!("{ARM_REQUESTS}?{ARM_REQUEST_VERSION}&$filter=asApprover()"),
@@ -64,22 +105,46 @@ async fn requests_expire_24_hours_after_creation_by_the_emulator_clock() {
         find(&requests.body, AZURE_PENDING).unwrap()["properties"]["status"],
         "TimedOut"
     );
-
-    let pam = tenant.pam_decide(ADELE, PAM_PENDING, "Approve").await;
-    assert_eq!(
-        (
-            pam.status,
-            pam.body["odata.error"]["message"]["value"].as_str()
-        ),
-        (403, Some("Approval has expired."))
+    let late = cases(
+        ADELE,
+        &[
+            (
+                Via::Graph,
+                ENTRA_PENDING,
+                "Approve",
+                "late",
+                400,
+                "ApprovalStepExpired",
+            ),
+            (
+                Via::Arm,
+                AZURE_PENDING,
+                "Approve",
+                "late",
+                400,
+                "ApprovalStepExpired",
+            ),
+            (
+                Via::Pam,
+                PAM_PENDING,
+                "Approve",
+                "",
+                403,
+                "Approval has expired.",
+            ),
+            (
+                Via::Portal,
+                PORTAL_PENDING,
+                "approve",
+                "late",
+                409,
+                "Expired",
+            ),
+        ],
     );
-    let portal = tenant
-        .portal_decide(ADELE, PORTAL_PENDING, "approve", "late")
-        .await;
-    assert_eq!(
-        (portal.status, portal.body["error"]["code"].as_str()),
-        (409, Some("Expired"))
-    );
+    for case in &late {
+        case.check(&tenant).await;
+    }
     assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "expired");
 }
 
@@ -104,84 +169,63 @@ async fn a_request_created_23_hours_ago_is_still_pending() {
 #[tokio::test]
 async fn first_decision_wins_on_every_service() {
     let tenant = Tenant::start().await;
-    let (nestor, adele) = (
-        tenant.token(NESTOR, "graph").await,
-        tenant.token(ADELE, "graph").await,
+    let first = cases(
+        NESTOR,
+        &[
+            (Via::Graph, ENTRA_PENDING, "Approve", "CHG-1042 ok", 204, ""),
+            (Via::Arm, AZURE_PENDING, "Deny", "not now", 200, ""),
+            (Via::Pam, PAM_PENDING, "Reject", "", 200, ""),
+            (Via::Portal, PORTAL_PENDING, "approve", "ok", 200, ""),
+        ],
     );
-    assert_eq!(
-        tenant
-            .graph_decide(&nestor, ENTRA_PENDING, "Approve", "CHG-1042 ok")
-            .await
-            .status,
-        204
+    let late = cases(
+        ADELE,
+        &[
+            (Via::Graph, ENTRA_PENDING, "Deny", "no", 409, "Conflict"),
+            (
+                Via::Arm,
+                AZURE_PENDING,
+                "Approve",
+                "ok",
+                409,
+                "ApprovalStepAlreadyCompleted",
+            ),
+            (
+                Via::Pam,
+                PAM_PENDING,
+                "Approve",
+                "",
+                403,
+                "Approval has already been completed.",
+            ),
+            (
+                Via::Portal,
+                PORTAL_PENDING,
+                "deny",
+                "no",
+                409,
+                "AlreadyDecided",
+            ),
+        ],
     );
-    let late = tenant
-        .graph_decide(&adele, ENTRA_PENDING, "Deny", "no")
-        .await;
-    assert_eq!(late.status, 409);
-    assert_eq!(late.body["error"]["code"], "Conflict");
+    let mut late_replies = Vec::new();
+    for (first, late) in first.iter().zip(&late) {
+        first.check(&tenant).await;
+        late_replies.push(late.check(&tenant).await);
+    }
+    let message = |index: usize| {
+        late_replies[index].body["error"]["message"]
+            .as_str()
+            .unwrap()
+    };
     assert_eq!(
-        late.body["error"]["message"],
+        message(0),
         "The request has already been approved by another approver in the same approval stage."
     );
-
-    let (nestor, adele) = (
-        tenant.token(NESTOR, "arm").await,
-        tenant.token(ADELE, "arm").await,
-    );
+    assert!(message(1).contains("Nestor Wilke"));
+    assert!(message(3).starts_with("Approved by Nestor Wilke at "));
     assert_eq!(
-        tenant
-            .arm_decide(&nestor, AZURE_PENDING, "Deny", "not now")
-            .await
-            .status,
-        200
-    );
-    let late = tenant
-        .arm_decide(&adele, AZURE_PENDING, "Approve", "ok")
-        .await;
-    assert_eq!(
-        (late.status, late.body["error"]["code"].as_str()),
-        (409, Some("ApprovalStepAlreadyCompleted"))
-    );
-    assert!(late.body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("Nestor Wilke"));
-
-    assert_eq!(
-        tenant
-            .pam_decide(NESTOR, PAM_PENDING, "Reject")
-            .await
-            .status,
-        200
-    );
-    let late = tenant.pam_decide(ADELE, PAM_PENDING, "Approve").await;
-    assert_eq!(late.status, 403);
-    assert_eq!(
-        late.body["odata.error"]["message"]["value"],
-        "Approval has already been completed."
-    );
-
-    assert_eq!(
-        tenant
-            .portal_decide(NESTOR, PORTAL_PENDING, "approve", "ok")
-            .await
-            .status,
-        200
-    );
-    let late = tenant
-        .portal_decide(ADELE, PORTAL_PENDING, "deny", "no")
-        .await;
-    assert_eq!(
-        (late.status, late.body["error"]["code"].as_str()),
-        (409, Some("AlreadyDecided"))
-    );
-    assert!(late.body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("Approved by Nestor Wilke at "));
-    assert_eq!(
-        late.body["error"]["request"]["decision"]["by"]["id"],
+        late_replies[3].body["error"]["request"]["decision"]["by"]["id"],
         NESTOR
     );
 }
@@ -199,39 +243,60 @@ async fn nobody_approves_their_own_request() {
         .get(&format!("{ROLE_APPROVALS}/{ENTRA_MEGAN_OWN}"), &megan)
         .await;
     assert_eq!(approval.body["steps"][0]["assignedToMe"], false);
-    let own = tenant
-        .graph_decide(&megan, ENTRA_MEGAN_OWN, "Approve", "it's me")
-        .await;
-    assert_eq!(own.status, 403);
-    assert_eq!(
-        own.body["error"],
-        json!({ "code": "Forbidden", "message": "Approvers cannot approve their own requests.", "innerError": own.body["error"]["innerError"] })
-    );
     let adele = tenant.token(ADELE, "graph").await;
     let for_adele = tenant
         .get(&format!("{ROLE_APPROVALS}/{ENTRA_MEGAN_OWN}"), &adele)
         .await;
     assert_eq!(for_adele.body["steps"][0]["assignedToMe"], true);
-
-    let arm = tenant.token(MEGAN, "arm").await;
-    let own = tenant
-        .arm_decide(&arm, AZURE_MEGAN_OWN, "Approve", "it's me")
-        .await;
-    assert_eq!(
-        (own.status, own.body["error"]["code"].as_str()),
-        (403, Some("AuthorizationFailed"))
+    let megan_own = cases(
+        MEGAN,
+        &[
+            (
+                Via::Graph,
+                ENTRA_MEGAN_OWN,
+                "Approve",
+                "it's me",
+                403,
+                "Forbidden",
+            ),
+            (
+                Via::Arm,
+                AZURE_MEGAN_OWN,
+                "Approve",
+                "it's me",
+                403,
+                "AuthorizationFailed",
+            ),
+        ],
     );
-    let pam = tenant.pam_decide(ALEX, PAM_PENDING, "Approve").await;
-    assert_eq!(
-        pam.body["odata.error"]["message"]["value"],
-        "Requestor cannot approve own request."
+    let alex_own = cases(
+        ALEX,
+        &[
+            (
+                Via::Pam,
+                PAM_PENDING,
+                "Approve",
+                "",
+                403,
+                "Requestor cannot approve own request.",
+            ),
+            (
+                Via::Portal,
+                PORTAL_PENDING,
+                "approve",
+                "mine",
+                403,
+                "SelfApprovalNotAllowed",
+            ),
+        ],
     );
-    let portal = tenant
-        .portal_decide(ALEX, PORTAL_PENDING, "approve", "mine")
-        .await;
+    let mut replies = Vec::new();
+    for case in megan_own.iter().chain(&alex_own) {
+        replies.push(case.check(&tenant).await);
+    }
     assert_eq!(
-        (portal.status, portal.body["error"]["code"].as_str()),
-        (403, Some("SelfApprovalNotAllowed"))
+        replies[0].body["error"],
+        json!({ "code": "Forbidden", "message": "Approvers cannot approve their own requests.", "innerError": replies[0].body["error"]["innerError"] })
     );
     assert_eq!(tenant.state_of(ENTRA_MEGAN_OWN).await["state"], "pending");
 }
@@ -245,19 +310,33 @@ async fn callers_who_are_not_approvers_are_refused() {
         ENTRA_NOT_ADELES
     )
     .is_none());
-    let refused = tenant
-        .graph_decide(&adele, ENTRA_NOT_ADELES, "Approve", "ok")
-        .await;
-    assert_eq!(refused.status, 403);
-    let portal = tenant
-        .portal_decide(
+    let not_approvers = [
+        cases(
+            ADELE,
+            &[(
+                Via::Graph,
+                ENTRA_NOT_ADELES,
+                "Approve",
+                "ok",
+                403,
+                "Forbidden",
+            )],
+        ),
+        cases(
             "diegos@contoso.onmicrosoft.com",
-            PORTAL_PENDING,
-            "approve",
-            "ok",
-        )
-        .await;
-    assert_eq!(portal.body["error"]["code"], "NotAnApprover");
+            &[(
+                Via::Portal,
+                PORTAL_PENDING,
+                "approve",
+                "ok",
+                403,
+                "NotAnApprover",
+            )],
+        ),
+    ];
+    for case in not_approvers.iter().flatten() {
+        case.check(&tenant).await;
+    }
 }
 
 #[tokio::test]
@@ -285,28 +364,38 @@ async fn service_principals_cannot_approve_even_when_listed() {
         .get(&format!("{ROLE_APPROVALS}/{ENTRA_PENDING}"), &app)
         .await;
     assert_eq!(approval.body["steps"][0]["assignedToMe"], false);
-    assert_eq!(
-        tenant
-            .graph_decide(&app, ENTRA_PENDING, "Approve", "automated")
-            .await
-            .status,
-        403
+    let refused = cases(
+        DEPLOY,
+        &[
+            (
+                Via::Graph,
+                ENTRA_PENDING,
+                "Approve",
+                "automated",
+                403,
+                "Forbidden",
+            ),
+            (
+                Via::Arm,
+                AZURE_PENDING,
+                "Approve",
+                "automated",
+                403,
+                "AuthorizationFailed",
+            ),
+            (
+                Via::Portal,
+                PORTAL_PENDING,
+                "approve",
+                "automated",
+                403,
+                "NotAnApprover",
+            ),
+        ],
     );
-    let arm = tenant.token(DEPLOY, "arm").await;
-    let refused = tenant
-        .arm_decide(&arm, AZURE_PENDING, "Approve", "automated")
-        .await;
-    assert_eq!(
-        (refused.status, refused.body["error"]["code"].as_str()),
-        (403, Some("AuthorizationFailed"))
-    );
-    assert_eq!(
-        tenant
-            .portal_decide(DEPLOY, PORTAL_PENDING, "approve", "automated")
-            .await
-            .status,
-        403
-    );
+    for case in &refused {
+        case.check(&tenant).await;
+    }
     assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
 }
 
@@ -324,88 +413,104 @@ async fn extend_and_renew_requests_cannot_be_decided_through_the_apis() {
         ..demo_config()
     })
     .await;
-    let graph = tenant.token(ADELE, "graph").await;
-    let refused = tenant
-        .graph_decide(&graph, ENTRA_EXTEND, "Approve", "ok")
-        .await;
-    assert_eq!(refused.status, 400);
+    let refused = cases(
+        ADELE,
+        &[
+            (Via::Graph, ENTRA_EXTEND, "Approve", "ok", 400, "BadRequest"),
+            (Via::Groups, GROUP_RENEW, "Approve", "ok", 400, "BadRequest"),
+            (
+                Via::Arm,
+                AZURE_PENDING,
+                "Approve",
+                "ok",
+                400,
+                "ApprovalNotSupportedForRequestType",
+            ),
+            (
+                Via::Portal,
+                PORTAL_EXTEND,
+                "approve",
+                "ok",
+                400,
+                "NotDecidable",
+            ),
+        ],
+    );
+    let mut replies = Vec::new();
+    for case in &refused {
+        replies.push(case.check(&tenant).await);
+    }
     assert_eq!(
-        refused.body["error"]["message"],
+        replies[0].body["error"]["message"],
         "Approval for extend and renew requests is not supported through the API."
     );
+    let graph = tenant.token(ADELE, "graph").await;
     let list = tenant.get(G1_APPROVER, &graph).await;
     assert_eq!(
         find(&list.body, ENTRA_EXTEND).unwrap()["action"],
         "SelfExtend"
-    );
-
-    let stage = tenant.state_of(GROUP_RENEW).await["ids"]["stepId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let path = format!("{GROUP_APPROVALS}/{GROUP_RENEW}/stages/{stage}");
-    let group = tenant
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&graph),
-            Some(json!({ "reviewResult": "Approve", "justification": "ok" })),
-        )
-        .await;
-    assert_eq!(group.status, 400);
-
-    let arm = tenant.token(ADELE, "arm").await;
-    let refused = tenant
-        .arm_decide(&arm, AZURE_PENDING, "Approve", "ok")
-        .await;
-    assert_eq!(
-        (refused.status, refused.body["error"]["code"].as_str()),
-        (400, Some("ApprovalNotSupportedForRequestType"))
-    );
-    let portal = tenant
-        .portal_decide(ADELE, PORTAL_EXTEND, "approve", "ok")
-        .await;
-    assert_eq!(
-        (portal.status, portal.body["error"]["code"].as_str()),
-        (400, Some("NotDecidable"))
     );
 }
 
 #[tokio::test]
 async fn an_empty_justification_or_wrong_review_result_is_refused() {
     let tenant = Tenant::start().await;
-    let graph = tenant.token(ADELE, "graph").await;
-    let blank = tenant
-        .graph_decide(&graph, ENTRA_PENDING, "Approve", "   ")
-        .await;
-    assert_eq!(
-        (blank.status, blank.body["error"]["code"].as_str()),
-        (400, Some("JustificationRequired"))
+    let refused = cases(
+        ADELE,
+        &[
+            (
+                Via::Graph,
+                ENTRA_PENDING,
+                "Approve",
+                "   ",
+                400,
+                "JustificationRequired",
+            ),
+            (
+                Via::Graph,
+                ENTRA_PENDING,
+                "approve",
+                "ok",
+                400,
+                "BadRequest",
+            ),
+            (
+                Via::Graph,
+                ENTRA_PENDING,
+                "Approved",
+                "ok",
+                400,
+                "BadRequest",
+            ),
+            (
+                Via::Arm,
+                AZURE_PENDING,
+                "Deny",
+                "",
+                400,
+                "JustificationRequired",
+            ),
+            (
+                Via::Arm,
+                AZURE_PENDING,
+                "deny",
+                "ok",
+                400,
+                "InvalidRequestContent",
+            ),
+            (
+                Via::Portal,
+                PORTAL_PENDING,
+                "deny",
+                " ",
+                400,
+                "JustificationRequired",
+            ),
+        ],
     );
-    let lower_case = tenant
-        .graph_decide(&graph, ENTRA_PENDING, "approve", "ok")
-        .await;
-    assert_eq!(
-        (lower_case.status, lower_case.body["error"]["code"].as_str()),
-        (400, Some("BadRequest"))
-    );
-    let read_value = tenant
-        .graph_decide(&graph, ENTRA_PENDING, "Approved", "ok")
-        .await;
-    assert_eq!(read_value.status, 400);
-    let arm = tenant.token(ADELE, "arm").await;
-    let blank = tenant.arm_decide(&arm, AZURE_PENDING, "Deny", "").await;
-    assert_eq!(
-        (blank.status, blank.body["error"]["code"].as_str()),
-        (400, Some("JustificationRequired"))
-    );
-    let portal = tenant
-        .portal_decide(ADELE, PORTAL_PENDING, "deny", " ")
-        .await;
-    assert_eq!(
-        (portal.status, portal.body["error"]["code"].as_str()),
-        (400, Some("JustificationRequired"))
-    );
+    for case in &refused {
+        case.check(&tenant).await;
+    }
     assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
     assert_eq!(tenant.state_of(AZURE_PENDING).await["state"], "pending");
 }

@@ -162,6 +162,21 @@ impl Tenant {
         self.send(Method::GET, path, Some(token), None).await
     }
 
+    /// A GET as `user` with the credential the service takes (MIM PAM: the session cookie; Graph, ARM
+    /// and the portal: a bearer token for their audience).
+    pub async fn read_as(&self, user: &str, path: &str) -> Reply {
+        if path.starts_with("/pam") {
+            let cookie = format!("pam_session={}", self.session(user).await);
+            return self.with_cookie(Method::GET, path, &cookie, None).await;
+        }
+        let resource = match path.split('/').nth(1) {
+            Some("arm") => "arm",
+            Some("portal") => "portal",
+            _ => "graph",
+        };
+        self.get(path, &self.token(user, resource).await).await
+    }
+
     /// A request with a session cookie (MIM PAM, portal).
     pub async fn with_cookie(
         &self,
@@ -205,6 +220,33 @@ impl Tenant {
         assert_eq!(reply.status, 200);
     }
 
+    /// One of the derived ids `GET /_emulator/state` lists for a request (`stepId`, `armApprovalId`, …).
+    pub async fn derived_id(&self, id: &str, name: &str) -> String {
+        self.state_of(id).await["ids"][name]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// G5: the Graph beta step of an Entra role request.
+    pub async fn graph_step_path(&self, id: &str) -> String {
+        let step = self.derived_id(id, "stepId").await;
+        format!("{ROLE_APPROVALS}/{id}/steps/{step}")
+    }
+
+    /// A4: the ARM stage of an Azure request.
+    pub async fn arm_stage_path(&self, id: &str) -> String {
+        let approval = self.derived_id(id, "armApprovalId").await;
+        let stage = self.derived_id(id, "stepId").await;
+        format!("{ARM_APPROVALS}/{approval}/stages/{stage}?{ARM_APPROVAL_VERSION}")
+    }
+
+    /// M2: `Approve` or `Reject` of a MIM PAM request.
+    pub async fn pam_decision_path(&self, id: &str, verb: &str) -> String {
+        let approval = self.derived_id(id, "pamApprovalObjectId").await;
+        format!("{PAM}/pamrequeststoapprove(guid'{approval}')/{verb}")
+    }
+
     /// Decide an Entra role request through Graph beta (G3 for the step id, then G5).
     pub async fn graph_decide(
         &self,
@@ -213,11 +255,7 @@ impl Tenant {
         result: &str,
         justification: &str,
     ) -> Reply {
-        let step = self.state_of(id).await["ids"]["stepId"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let path = format!("{ROLE_APPROVALS}/{id}/steps/{step}");
+        let path = self.graph_step_path(id).await;
         let body = json!({ "reviewResult": result, "justification": justification });
         self.send(Method::PATCH, &path, Some(token), Some(body))
             .await
@@ -231,12 +269,7 @@ impl Tenant {
         result: &str,
         justification: &str,
     ) -> Reply {
-        let ids = self.state_of(id).await["ids"].clone();
-        let path = format!(
-            "{ARM_APPROVALS}/{}/stages/{}?{ARM_APPROVAL_VERSION}",
-            ids["armApprovalId"].as_str().unwrap(),
-            ids["stepId"].as_str().unwrap()
-        );
+        let path = self.arm_stage_path(id).await;
         let body =
             json!({ "properties": { "reviewResult": result, "justification": justification } });
         self.send(Method::PATCH, &path, Some(token), Some(body))
@@ -245,12 +278,8 @@ impl Tenant {
 
     /// Approve or reject a MIM PAM request (M2) as `user`.
     pub async fn pam_decide(&self, user: &str, id: &str, verb: &str) -> Reply {
-        let approval = self.state_of(id).await["ids"]["pamApprovalObjectId"]
-            .as_str()
-            .unwrap()
-            .to_string();
         let cookie = format!("pam_session={}", self.session(user).await);
-        let path = format!("{PAM}/pamrequeststoapprove(guid'{approval}')/{verb}");
+        let path = self.pam_decision_path(id, verb).await;
         self.with_cookie(Method::POST, &path, &cookie, None).await
     }
 
@@ -311,4 +340,130 @@ pub fn find<'a>(list: &'a Value, id: &str) -> Option<&'a Value> {
         .unwrap()
         .iter()
         .find(|item| item["id"] == id || item["name"] == id)
+}
+
+/// The routes an approver decides through: Entra roles (Graph beta steps), groups (Graph v1.0 stages),
+/// Azure (ARM stages), MIM PAM and the portal API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Graph,
+    Groups,
+    Arm,
+    Pam,
+    Portal,
+}
+
+impl Via {
+    pub const ALL: [Via; 5] = [Via::Graph, Via::Groups, Via::Arm, Via::Pam, Via::Portal];
+
+    /// A pending demo request of this route that Adele and Nestor approve.
+    pub fn pending(self) -> &'static str {
+        match self {
+            Via::Graph => ENTRA_PENDING,
+            Via::Groups => GROUP_PENDING,
+            Via::Arm => AZURE_PENDING,
+            Via::Pam => PAM_PENDING,
+            Via::Portal => PORTAL_PENDING,
+        }
+    }
+
+    /// The path prefix of its decision writes.
+    pub fn write_path(self) -> String {
+        match self {
+            Via::Graph => format!("{ROLE_APPROVALS}/"),
+            Via::Groups => format!("{GROUP_APPROVALS}/"),
+            Via::Arm => format!("{ARM_APPROVALS}/"),
+            Via::Pam => format!("{PAM}/pamrequeststoapprove("),
+            Via::Portal => format!("{PORTAL}/approvals/"),
+        }
+    }
+
+    /// The method of its decision writes.
+    pub fn write_method(self) -> &'static str {
+        match self {
+            Via::Graph | Via::Groups | Via::Arm => "PATCH",
+            Via::Pam | Via::Portal => "POST",
+        }
+    }
+
+    /// The decision write of `user` (oid or UPN) on `id`, ready to send; `verb` as the service spells it
+    /// (`Approve`/`Deny`, MIM PAM `Approve`/`Reject`, portal `approve`/`deny`).
+    pub async fn write(
+        self,
+        tenant: &Tenant,
+        user: &str,
+        id: &str,
+        verb: &str,
+        justification: &str,
+    ) -> reqwest::RequestBuilder {
+        let review = json!({ "reviewResult": verb, "justification": justification });
+        match self {
+            Via::Graph => tenant
+                .http
+                .patch(tenant.url(&tenant.graph_step_path(id).await))
+                .bearer_auth(tenant.token(user, "graph").await)
+                .json(&review),
+            Via::Groups => {
+                let stage = tenant.derived_id(id, "stepId").await;
+                tenant
+                    .http
+                    .patch(tenant.url(&format!("{GROUP_APPROVALS}/{id}/stages/{stage}")))
+                    .bearer_auth(tenant.token(user, "graph").await)
+                    .json(&review)
+            }
+            Via::Arm => tenant
+                .http
+                .patch(tenant.url(&tenant.arm_stage_path(id).await))
+                .bearer_auth(tenant.token(user, "arm").await)
+                .json(&json!({ "properties": review })),
+            Via::Pam => client()
+                .post(tenant.url(&tenant.pam_decision_path(id, verb).await))
+                .header(
+                    "Cookie",
+                    format!("pam_session={}", tenant.session(user).await),
+                ),
+            Via::Portal => tenant
+                .http
+                .post(tenant.url(&format!("{PORTAL}/approvals/{id}/{verb}")))
+                .bearer_auth(tenant.token(user, "portal").await)
+                .json(&json!({ "justification": justification })),
+        }
+    }
+
+    /// Send [`Via::write`] and read the answer.
+    pub async fn decide(
+        self,
+        tenant: &Tenant,
+        user: &str,
+        id: &str,
+        verb: &str,
+        justification: &str,
+    ) -> Reply {
+        let write = self.write(tenant, user, id, verb, justification).await;
+        into_reply(write.send().await.expect("request sent")).await
+    }
+
+    /// The decision verb for approving on this route.
+    pub fn approve_verb(self) -> &'static str {
+        if self == Via::Portal {
+            "approve"
+        } else {
+            "Approve"
+        }
+    }
+
+    /// Adele approves the route's pending request.
+    pub async fn approve(self, tenant: &Tenant) -> Reply {
+        let (id, verb) = (self.pending(), self.approve_verb());
+        self.decide(tenant, ADELE, id, verb, "verified").await
+    }
+
+    /// The error code of a reply (MIM PAM's OData errors have none: their message).
+    pub fn error_of(self, reply: &Reply) -> String {
+        let text = match self {
+            Via::Pam => &reply.body["odata.error"]["message"]["value"],
+            _ => &reply.body["error"]["code"],
+        };
+        text.as_str().unwrap_or_default().to_string()
+    }
 }
