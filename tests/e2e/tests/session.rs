@@ -1,0 +1,117 @@
+//! Sessions that end gracefully: after Microsoft's 24 hours the refresh token is refused (AADSTS700084)
+//! and the app shows one banner instead of an error per source; "Sign in again" comes back to the same
+//! request with the typed justification; an access token that expired while a page was open is renewed
+//! once on the write that met the 401.
+
+use e2e::*;
+use serde_json::json;
+
+const DRAFT: &str = "Verified with the requester on the bridge call";
+
+/// The demo tenant again, its times relative to the emulator's (advanced) clock.
+async fn fresh_demo_requests(world: &World) {
+    let demo = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulator/scenarios/demo.json"),
+    )
+    .expect("demo scenario");
+    let response = reqwest::Client::new()
+        .post(world.emulator_url("/_emulator/scenario"))
+        .body(demo)
+        .send()
+        .await
+        .expect("scenario control");
+    assert!(response.status().is_success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_24_hours_one_banner_and_sign_in_again_returns_with_the_draft() {
+    let world = World::start().await;
+    world.sign_in_as(ADELE).await;
+    wait_until_loaded(&world).await;
+    let request = pick(&world, "entraRoles", 0).await;
+    world.goto(&route(&request)).await;
+    world.type_into("#approver-justification", DRAFT).await;
+
+    // A day and an hour later (the requests made again relative to that time), the page is reloaded.
+    world
+        .control("POST", "/_emulator/clock/advance", json!({ "minutes": 25 * 60 }))
+        .await;
+    fresh_demo_requests(&world).await;
+    world.clear_log().await;
+    world.browser.refresh().await.expect("reload");
+
+    let banner = world
+        .wait_for_text("[data-testid=session-expired]", "Your sign-in has expired")
+        .await;
+    assert!(banner.contains("24 hours"), "{banner}");
+    assert!(
+        !world.exists("[data-testid=source-error]").await,
+        "one banner, not an error per source"
+    );
+    let stored = world
+        .eval("return JSON.parse(sessionStorage.getItem('pim-approvals.session')).refresh_token;")
+        .await;
+    assert_eq!(stored, json!(null), "the refused refresh token is cleared");
+    let refreshes = calls(&world.log().await, "POST", "/oauth2/v2.0/token").len();
+    assert_eq!(refreshes, 1, "the dead refresh token is tried once");
+    world.screenshot("session-expired").await;
+    world.assert_accessible("session expired banner").await;
+
+    // Sign in again: silently (the Microsoft session still exists), back on the same request.
+    world.click("[data-testid=sign-in-again]").await;
+    let detail = world.wait_for("[data-testid=request-detail]").await;
+    assert_eq!(
+        detail.attr("data-id").await.unwrap().as_deref(),
+        request["id"].as_str()
+    );
+    world.wait_for("#approver-justification").await;
+    let kept = world
+        .eval("return document.querySelector('#approver-justification').value;")
+        .await;
+    assert_eq!(kept, json!(DRAFT), "the draft survives signing in again");
+    assert!(!world.exists("[data-testid=session-expired]").await);
+    let url = world.browser.current_url().await.expect("url");
+    assert!(
+        url.query().is_none(),
+        "code and state leave the address bar: {url}"
+    );
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_that_expired_while_the_page_was_open_is_renewed_once_on_the_write() {
+    let world = World::start().await;
+    world.sign_in_as(ADELE).await;
+    wait_until_loaded(&world).await;
+    let request = pick(&world, "groups", 0).await;
+    world.goto(&route(&request)).await;
+    world.type_into("#approver-justification", DRAFT).await;
+    world
+        .control("POST", "/_emulator/clock/advance", json!({ "minutes": 70 }))
+        .await;
+    world.clear_log().await;
+
+    world.click("[data-testid=approve]").await;
+    world
+        .wait_for_text("[data-testid=confirmation]", "The service confirmed your decision")
+        .await;
+    let log = world.log().await;
+    let refreshes = calls(&log, "POST", "/oauth2/v2.0/token").len();
+    assert_eq!(refreshes, 1, "one token refresh");
+    let writes: Vec<_> = log.iter().filter(|e| is_write(e)).collect();
+    assert_eq!(writes.len(), 2, "the rejected write and its one resend");
+    assert_eq!(writes[0]["status"], 401);
+    assert_eq!(writes[1]["status"], 204);
+    assert_ne!(
+        writes[0]["tokenFingerprint"], writes[1]["tokenFingerprint"],
+        "the resend carries the new token"
+    );
+    let state = world.state().await;
+    let decided = requests(&state)
+        .iter()
+        .find(|r| r["id"] == request["id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(decided["state"], "approved");
+    world.finish().await;
+}
