@@ -135,6 +135,7 @@ async fn boot_with_host(config: Rc<AppConfig>, host: HostChannel) -> Boot {
             tokens: tokens.clone(),
             resource: crate::auth::Resource::Graph,
         },
+        config.request_timeout_ms,
     );
     match crate::sources::graph::me(&graph).await {
         Ok(account) => {

@@ -197,8 +197,11 @@ pub fn load_queue(app: AppContext, only: Option<SourceKind>) {
         app.queue.set(kind, SourceState::Loading);
         let me = me.clone();
         leptos::task::spawn_local(async move {
-            let state = match source.pending().await {
-                Ok(list) => {
+            // Pages are collected and shown together; `unreadable` is not shown yet.
+            let mut list = Vec::new();
+            let outcome = source.pending(&mut |page| list.extend(page.items)).await;
+            let state = match outcome {
+                Ok(()) => {
                     let now = Utc::now();
                     SourceState::Ready(
                         list.into_iter()

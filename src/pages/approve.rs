@@ -84,10 +84,9 @@ fn Overview(bucket: RwSignal<Bucket>) -> impl IntoView {
     let answers = LocalResource::new(move || {
         app.changes.track();
         let range = DateRange::last_days(history::OVERVIEW_WINDOW.num_days(), Utc::now());
-        gather(
-            app,
-            move |source| async move { source.history(&range).await },
-        )
+        gather(app, move |source| async move {
+            source.history(&range).await.map(|l| l.items)
+        })
     });
     provide_context(answers);
     let counts = move || {

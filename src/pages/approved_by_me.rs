@@ -107,10 +107,9 @@ pub fn ApprovedByMePage() -> impl IntoView {
     });
     let answers = LocalResource::new(move || {
         let range = range.get();
-        gather(
-            app,
-            move |source| async move { source.history(&range).await },
-        )
+        gather(app, move |source| async move {
+            source.history(&range).await.map(|l| l.items)
+        })
     });
     let search = RwSignal::new(String::new());
     let sort = RwSignal::new((SortBy::When, false));

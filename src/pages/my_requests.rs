@@ -16,7 +16,9 @@ pub fn MyRequestsPage() -> impl IntoView {
     let answers = LocalResource::new(move || {
         reload.track();
         app.changes.track();
-        gather(app, |source| async move { source.my_requests().await })
+        gather(app, |source| async move {
+            source.my_requests().await.map(|l| l.items)
+        })
     });
     let to_cancel = RwSignal::new(None::<ApprovalRequest>);
     let question = RwSignal::new(None::<String>);
