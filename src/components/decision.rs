@@ -288,7 +288,7 @@ impl DecisionContext {
                 self.overtaken(&e);
                 Err(e)
             }
-            Err(e) if e.kind == ErrorKind::Network => {
+            Err(e) if matches!(e.kind, ErrorKind::Network | ErrorKind::TimedOut) => {
                 state.set(SendState::Checking);
                 let me = self.app.me();
                 match self.source.approval(request).await {

@@ -71,10 +71,6 @@ impl SourceError {
         self
     }
 
-    pub fn network(source: SourceKind) -> Self {
-        Self::new(source, ErrorKind::Network)
-    }
-
     pub fn malformed(source: SourceKind, what: impl Into<String>) -> Self {
         Self::new(source, ErrorKind::Malformed).with_detail(what)
     }
