@@ -417,6 +417,27 @@ pub enum SourceRef {
 }
 
 impl ApprovalRequest {
+    /// A pending activation made at `created`, with nothing else known yet: sources fill in the rest.
+    pub fn new(key: RequestKey, created: DateTime<Utc>, source_ref: SourceRef) -> Self {
+        ApprovalRequest {
+            key,
+            requester: Person::default(),
+            role: RoleRef::default(),
+            scope: ScopeRef::default(),
+            action: RequestAction::Activate,
+            status: RequestStatus::Pending,
+            created,
+            start: None,
+            duration: None,
+            end: None,
+            justification: None,
+            ticket: None,
+            completed: None,
+            review: None,
+            source_ref,
+        }
+    }
+
     pub fn is_pending(&self) -> bool {
         self.status == RequestStatus::Pending
     }
@@ -461,25 +482,14 @@ impl ApprovalRequest {
 impl ApprovalRequest {
     /// A pending Entra role activation made at `created`, for tests to change what they are about.
     pub fn sample(id: &str, created: DateTime<Utc>) -> Self {
-        ApprovalRequest {
-            key: RequestKey::new(SourceKind::EntraRoles, id),
-            requester: Person::default(),
-            role: RoleRef::default(),
-            scope: ScopeRef::default(),
-            action: RequestAction::Activate,
-            status: RequestStatus::Pending,
+        let source_ref = SourceRef::Graph {
+            approval_id: id.to_string(),
+        };
+        ApprovalRequest::new(
+            RequestKey::new(SourceKind::EntraRoles, id),
             created,
-            start: None,
-            duration: None,
-            end: None,
-            justification: None,
-            ticket: None,
-            completed: None,
-            review: None,
-            source_ref: SourceRef::Graph {
-                approval_id: id.to_string(),
-            },
-        }
+            source_ref,
+        )
     }
 }
 

@@ -66,9 +66,7 @@ impl TryFrom<ArmRequest> for ApprovalRequest {
     type Error = Invalid;
 
     fn try_from(request: ArmRequest) -> Result<Self, Invalid> {
-        let name = text(request.name.as_deref())
-            .or_else(|| text(request.id.as_deref()).map(|id| last_segment(&id).to_string()))
-            .ok_or_else(|| Invalid::new("name", "missing, and no id to take it from"))?;
+        let name = resource_name(request.name.as_deref(), request.id.as_deref())?;
         let p = request.properties;
         let created = wire::required_time(&p.created_on, "properties.createdOn")?;
         let expanded = p.expanded_properties.unwrap_or_default();
@@ -116,6 +114,13 @@ impl TryFrom<ArmRequest> for ApprovalRequest {
             },
         })
     }
+}
+
+/// A resource's own id: its `name`, else the last segment of its `id` path.
+fn resource_name(name: Option<&str>, id: Option<&str>) -> Result<String, Invalid> {
+    text(name)
+        .or_else(|| text(id).map(|id| last_segment(&id).to_string()))
+        .ok_or_else(|| Invalid::new("name", "missing, and no id to take it from"))
 }
 
 /// "Production (subscription)" from `expandedProperties.scope`, else the scope path.
@@ -186,9 +191,7 @@ impl TryFrom<ArmApproval> for Approval {
     type Error = Invalid;
 
     fn try_from(approval: ArmApproval) -> Result<Self, Invalid> {
-        let id = text(approval.name.as_deref())
-            .or_else(|| text(approval.id.as_deref()).map(|id| last_segment(&id).to_string()))
-            .ok_or_else(|| Invalid::new("name", "missing, and no id to take it from"))?;
+        let id = resource_name(approval.name.as_deref(), approval.id.as_deref())?;
         let stages = approval.properties.map(|p| p.stages).unwrap_or_default();
         Ok(Approval {
             id,
@@ -453,11 +456,7 @@ mod tests {
     use super::*;
 
     fn parse_request(item: &Value) -> Result<ApprovalRequest, super::super::Unreadable> {
-        let mut listing = ArmSource::read_page(std::slice::from_ref(item));
-        match listing.unreadable.pop() {
-            Some(e) => Err(e),
-            None => Ok(listing.items.remove(0)),
-        }
+        super::super::wire::only(ArmSource::read_page(std::slice::from_ref(item)))
     }
 
     fn parse_approval(item: &Value) -> Result<Approval, SourceError> {

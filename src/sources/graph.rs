@@ -699,15 +699,11 @@ pub(crate) mod testing {
 
     /// One request item through the same reader the lists use.
     pub fn request(flavor: &GraphFlavor, item: &Value) -> Result<ApprovalRequest, Unreadable> {
-        let mut listing = wire::read_items(
+        wire::only(wire::read_items(
             flavor.kind,
             std::slice::from_ref(item),
             |w: GraphRequest| w.into_request(flavor),
-        );
-        match listing.unreadable.pop() {
-            Some(e) => Err(e),
-            None => Ok(listing.items.remove(0)),
-        }
+        ))
     }
 
     pub fn approval(flavor: &GraphFlavor, body: &Value) -> Result<Approval, SourceError> {

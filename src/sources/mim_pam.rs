@@ -18,6 +18,7 @@ const RESOURCES: &str = "/api/pamresources";
 
 /// One entry of `pamrequeststoapprove` (names as documented, GUIDs wrapped in `{ "Value": … }`).
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct PendingWire {
     #[serde(rename = "FIMRequestID", default)]
     request_id: Guid,
@@ -25,24 +26,20 @@ struct PendingWire {
     approval_object_id: Guid,
     #[serde(rename = "RequestorID", default)]
     requestor_id: Guid,
-    #[serde(rename = "Requestor")]
     requestor: Option<String>,
-    #[serde(rename = "RoleName")]
     role_name: Option<String>,
-    #[serde(rename = "Justification")]
     justification: Option<String>,
     /// Seconds, as a string.
     #[serde(rename = "RequestedTTL")]
     requested_ttl: Option<String>,
-    #[serde(rename = "RequestedTime")]
     requested_time: Option<String>,
-    #[serde(rename = "CreationTime")]
     creation_time: String,
 }
 
 /// One of the caller's own `pamrequests`; `RequestStatus` is read as text (`PendingApproval`, `Active`,
 /// `Closed`, `Rejected`, `Expired`, anything else as it came).
 #[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 struct OwnWire {
     #[serde(rename = "RequestID", default)]
     request_id: Guid,
@@ -50,21 +47,14 @@ struct OwnWire {
     creator_id: Guid,
     #[serde(rename = "RoleID", default)]
     role_id: Guid,
-    #[serde(rename = "RoleName")]
     role_name: Option<String>,
-    #[serde(rename = "DisplayName")]
     display_name: Option<String>,
-    #[serde(rename = "Justification")]
     justification: Option<String>,
     #[serde(rename = "RequestedTTL")]
     requested_ttl: Option<String>,
-    #[serde(rename = "RequestedTime")]
     requested_time: Option<String>,
-    #[serde(rename = "CreationTime")]
     creation_time: String,
-    #[serde(rename = "ExpirationTime")]
     expiration_time: Option<String>,
-    #[serde(rename = "RequestStatus")]
     request_status: Option<String>,
 }
 
@@ -76,31 +66,23 @@ fn ttl(seconds: Option<&str>) -> Option<IsoDuration> {
     text(seconds).and_then(|s| IsoDuration::parse_seconds(&s))
 }
 
-/// A request as the other sources' model has it, with what MIM PAM does not say left empty.
+/// A MIM PAM request with what every one of them shares: an activation in the PRIV forest.
 fn mim_request(
     request_id: String,
     creation_time: &str,
     source_ref: SourceRef,
 ) -> Result<ApprovalRequest, Invalid> {
+    let created = wire::required_time(creation_time, "CreationTime")?;
     Ok(ApprovalRequest {
-        key: RequestKey::new(SourceKind::MimPam, request_id),
-        requester: Person::default(),
-        role: RoleRef::default(),
         scope: ScopeRef {
             id: "mim-pam".into(),
             name: "PRIV bastion forest".into(),
         },
-        action: RequestAction::Activate,
-        status: RequestStatus::Pending,
-        created: wire::required_time(creation_time, "CreationTime")?,
-        start: None,
-        duration: None,
-        end: None,
-        justification: None,
-        ticket: None,
-        completed: None,
-        review: None,
-        source_ref,
+        ..ApprovalRequest::new(
+            RequestKey::new(SourceKind::MimPam, request_id),
+            created,
+            source_ref,
+        )
     })
 }
 
@@ -363,11 +345,7 @@ mod tests {
     use super::*;
 
     fn parse_pending(item: &Value) -> Result<ApprovalRequest, super::super::Unreadable> {
-        let mut listing = MimPamSource::read_pending(std::slice::from_ref(item));
-        match listing.unreadable.pop() {
-            Some(e) => Err(e),
-            None => Ok(listing.items.remove(0)),
-        }
+        super::super::wire::only(MimPamSource::read_pending(std::slice::from_ref(item)))
     }
 
     fn parse_own(item: &Value) -> Result<ApprovalRequest, Invalid> {

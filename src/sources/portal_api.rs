@@ -279,11 +279,7 @@ mod tests {
     use super::*;
 
     fn parse_request(item: &Value) -> Result<ApprovalRequest, super::super::Unreadable> {
-        let mut listing = PortalSource::read_page(std::slice::from_ref(item));
-        match listing.unreadable.pop() {
-            Some(e) => Err(e),
-            None => Ok(listing.items.remove(0)),
-        }
+        super::super::wire::only(PortalSource::read_page(std::slice::from_ref(item)))
     }
 
     fn contract_example() -> Value {

@@ -249,6 +249,15 @@ impl<'de> Deserialize<'de> for Guid {
     }
 }
 
+/// The one item of a one-item listing, or why it could not be read.
+#[cfg(test)]
+pub(crate) fn only<T>(mut listing: Listing<T>) -> Result<T, Unreadable> {
+    match listing.unreadable.pop() {
+        Some(e) => Err(e),
+        None => Ok(listing.items.remove(0)),
+    }
+}
+
 /// Reads a JSON fixture from `tests/fixtures/` (the services' documented examples).
 #[cfg(test)]
 pub(crate) fn fixture(name: &str) -> Value {
