@@ -10,7 +10,7 @@
 //! | [`mim_pam`] | Microsoft Identity Manager PAM REST API |
 //! | [`portal_api`] | the internal admin portal's PIM API (`PORTAL_API.md`) |
 
-pub(crate) mod arm;
+mod arm;
 mod error;
 pub(crate) mod graph;
 mod graph_groups;
@@ -239,4 +239,58 @@ pub fn build(
         out.push(source);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn listing(ids: &[&str], unreadable: usize) -> Listing<ApprovalRequest> {
+        let created = Utc.with_ymd_and_hms(2026, 11, 22, 8, 0, 0).unwrap();
+        Listing {
+            items: ids
+                .iter()
+                .map(|id| ApprovalRequest::sample(id, created))
+                .collect(),
+            unreadable: (0..unreadable)
+                .map(|i| Unreadable {
+                    source: SourceKind::PortalApi,
+                    at: format!("value[{i}].requestedDateTime"),
+                    problem: "not a date and time: \"soon\"".into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_request_missing_among_unreadable_items_is_not_called_unknown() {
+        let kind = SourceKind::PortalApi;
+        let found_b = found(kind, listing(&["a", "b"], 1), |r| r.key.id == "b").unwrap();
+        assert_eq!(found_b.map(|r| r.key.id).as_deref(), Some("b"));
+        assert_eq!(
+            found(kind, listing(&["a"], 0), |r| r.key.id == "x"),
+            Ok(None)
+        );
+        let e = found(kind, listing(&["a"], 2), |r| r.key.id == "x").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed);
+        assert!(e
+            .detail
+            .unwrap()
+            .contains("2 could not be read, the first at value[0].requestedDateTime"),);
+    }
+
+    #[test]
+    fn listings_join_and_filter_keeping_their_notes() {
+        let mut all = listing(&["a", "b"], 1);
+        all.extend(listing(&["c"], 1));
+        let kept = all.retain(|r| r.key.id != "b");
+        let ids: Vec<&str> = kept.items.iter().map(|r| r.key.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(kept.unreadable.len(), 2);
+        assert_eq!(
+            kept.unreadable[0].to_string(),
+            "Admin portal: value[0].requestedDateTime: not a date and time: \"soon\""
+        );
+    }
 }
