@@ -291,7 +291,7 @@ impl DecisionContext {
             Err(e) if matches!(e.kind, ErrorKind::Network | ErrorKind::TimedOut) => {
                 state.set(SendState::Checking);
                 let me = self.app.me();
-                match self.source.approval(request).await {
+                match self.source.read_back(request).await {
                     Ok(now)
                         if now
                             .settling_review()
