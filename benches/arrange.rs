@@ -49,8 +49,7 @@ fn synthetic(n: usize) -> Vec<ApprovalRequest> {
             }),
             completed: None,
             review: None,
-            approval_id: None,
-            locator: None,
+            source_ref: SourceRef::Portal,
         })
         .collect()
 }

@@ -115,6 +115,7 @@ async fn boot_with_host(config: Rc<AppConfig>, host: HostChannel) -> Boot {
             tokens: tokens.clone(),
             resource: Resource::Graph,
         },
+        config.request_timeout_ms,
     );
     match sources::graph::me(&graph).await {
         Ok(account) => Boot::Ready(Rc::new(services(config, account, tokens, None, Some(host)))),

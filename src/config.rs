@@ -58,6 +58,8 @@ pub struct AppConfig {
     pub max_duration: DurationPolicy,
     pub approver_justification: JustificationPolicy,
     pub embedding: EmbeddingConfig,
+    /// Longest one call to a service may take, in milliseconds (default 30 000).
+    pub request_timeout_ms: u32,
 }
 
 impl AppConfig {
@@ -135,6 +137,7 @@ pub fn parse(text: &str) -> Result<AppConfig, ConfigError> {
         max_duration: max_duration(root)?,
         approver_justification: justification(root)?,
         embedding: embedding(root)?,
+        request_timeout_ms: 30_000,
     })
 }
 

@@ -354,3 +354,86 @@ mod tests {
         assert!(!DateRange::last_days(30, now()).exceeds_retention(now()));
     }
 }
+
+/// Whether `request` belongs in the history of the approver `me` for `range`: it left "pending", it is
+/// not `me`'s own request, and it was made no earlier than one approval window before the range starts
+/// (a decision can only happen within [`APPROVAL_WINDOW`](super::expiry::APPROVAL_WINDOW) of creation)
+/// and no later than the range ends.
+pub fn in_approver_history(request: &ApprovalRequest, me: &str, range: &DateRange) -> bool {
+    let window_closes = request
+        .created
+        .checked_add_signed(super::expiry::APPROVAL_WINDOW)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    !request.is_pending()
+        && !request.requested_by(me)
+        && window_closes >= range.from
+        && request.created <= range.to
+}
+
+#[cfg(test)]
+mod approver_history_tests {
+    use super::*;
+    use crate::domain::Person;
+    use chrono::TimeZone;
+
+    fn range() -> DateRange {
+        DateRange {
+            from: Utc.with_ymd_and_hms(2026, 11, 15, 12, 0, 0).unwrap(),
+            to: Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
+        }
+    }
+
+    fn settled(created: DateTime<Utc>) -> ApprovalRequest {
+        ApprovalRequest {
+            status: RequestStatus::Approved,
+            requester: Person {
+                id: Some("requester".into()),
+                ..Person::default()
+            },
+            ..ApprovalRequest::sample("r", created)
+        }
+    }
+
+    #[test]
+    fn a_request_made_up_to_one_window_before_the_range_may_hold_a_decision_in_it() {
+        let from = range().from;
+        assert!(in_approver_history(
+            &settled(from - Duration::hours(24)),
+            "me",
+            &range()
+        ));
+        assert!(!in_approver_history(
+            &settled(from - Duration::hours(24) - Duration::seconds(1)),
+            "me",
+            &range()
+        ));
+        assert!(in_approver_history(&settled(range().to), "me", &range()));
+        assert!(!in_approver_history(
+            &settled(range().to + Duration::seconds(1)),
+            "me",
+            &range()
+        ));
+    }
+
+    #[test]
+    fn pending_and_own_requests_are_not_history() {
+        let inside = range().from + Duration::days(1);
+        let pending = ApprovalRequest {
+            status: RequestStatus::Pending,
+            ..settled(inside)
+        };
+        assert!(!in_approver_history(&pending, "me", &range()));
+        assert!(!in_approver_history(
+            &settled(inside),
+            "REQUESTER",
+            &range()
+        ));
+        assert!(in_approver_history(&settled(inside), "me", &range()));
+    }
+
+    #[test]
+    fn the_last_representable_time_does_not_overflow() {
+        let far = settled(DateTime::<Utc>::MAX_UTC);
+        assert!(!in_approver_history(&far, "me", &range()));
+    }
+}

@@ -391,13 +391,53 @@ pub struct ApprovalRequest {
     pub completed: Option<DateTime<Utc>>,
     /// The decision as far as the list call told us (portal API, approval reads merged in).
     pub review: Option<Review>,
-    /// Source-specific handle for the approval (Graph approval id, ARM approval GUID, MIM approval object).
-    pub approval_id: Option<String>,
-    /// Source-specific extra needed for follow-up calls (ARM request scope + name).
-    pub locator: Option<String>,
+    /// What the request's own service needs to read its approval, decide or cancel it.
+    pub source_ref: SourceRef,
+}
+
+/// The service-specific handle of a request: what each service needs, beyond [`RequestKey::id`], to
+/// read the approval, write the decision or cancel the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceRef {
+    /// Graph (Entra roles and groups): the approval id (`approvalId`, else the request id: Graph documents
+    /// them as equal).
+    Graph { approval_id: String },
+    /// ARM: the approval GUID (the last segment of `approvalId`, which may come as a full path; `None` when
+    /// the request has no approval, e.g. an admin assignment) and the scope the request lives at
+    /// (`/subscriptions/…`), where its cancel action is.
+    Arm {
+        approval_id: Option<String>,
+        scope: String,
+    },
+    /// MIM PAM: the approval object of a pending request (`ApprovalObjectID`); `None` for the caller's own
+    /// requests, which carry none.
+    MimPam { approval_object_id: Option<String> },
+    /// The portal API: the request id is also the approval id.
+    Portal,
 }
 
 impl ApprovalRequest {
+    /// A pending activation made at `created`, with nothing else known yet: sources fill in the rest.
+    pub fn new(key: RequestKey, created: DateTime<Utc>, source_ref: SourceRef) -> Self {
+        ApprovalRequest {
+            key,
+            requester: Person::default(),
+            role: RoleRef::default(),
+            scope: ScopeRef::default(),
+            action: RequestAction::Activate,
+            status: RequestStatus::Pending,
+            created,
+            start: None,
+            duration: None,
+            end: None,
+            justification: None,
+            ticket: None,
+            completed: None,
+            review: None,
+            source_ref,
+        }
+    }
+
     pub fn is_pending(&self) -> bool {
         self.status == RequestStatus::Pending
     }
@@ -442,24 +482,14 @@ impl ApprovalRequest {
 impl ApprovalRequest {
     /// A pending Entra role activation made at `created`, for tests to change what they are about.
     pub fn sample(id: &str, created: DateTime<Utc>) -> Self {
-        ApprovalRequest {
-            key: RequestKey::new(SourceKind::EntraRoles, id),
-            requester: Person::default(),
-            role: RoleRef::default(),
-            scope: ScopeRef::default(),
-            action: RequestAction::Activate,
-            status: RequestStatus::Pending,
+        let source_ref = SourceRef::Graph {
+            approval_id: id.to_string(),
+        };
+        ApprovalRequest::new(
+            RequestKey::new(SourceKind::EntraRoles, id),
             created,
-            start: None,
-            duration: None,
-            end: None,
-            justification: None,
-            ticket: None,
-            completed: None,
-            review: None,
-            approval_id: None,
-            locator: None,
-        }
+            source_ref,
+        )
     }
 }
 

@@ -86,9 +86,10 @@ fn Overview(bucket: RwSignal<Bucket>) -> impl IntoView {
     let answers = LocalResource::new(move || {
         app.decisions.version();
         let range = DateRange::last_days(history::OVERVIEW_WINDOW.num_days(), Utc::now());
-        gather(app, move |source| async move {
-            source.history_listing(&range).await
-        })
+        gather(
+            app,
+            move |source| async move { source.history(&range).await },
+        )
     });
     provide_context(answers);
     let counts = move || {

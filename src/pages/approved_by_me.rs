@@ -105,9 +105,10 @@ pub fn ApprovedByMePage() -> impl IntoView {
     });
     let answers = LocalResource::new(move || {
         let range = range.get();
-        gather(app, move |source| async move {
-            source.history_listing(&range).await
-        })
+        gather(
+            app,
+            move |source| async move { source.history(&range).await },
+        )
     });
     let search = RwSignal::new(String::new());
     let sort = RwSignal::new((SortBy::When, false));

@@ -25,10 +25,7 @@ pub fn MyRequestsPage() -> impl IntoView {
     // Read again after every cancel that ended.
     let answers = LocalResource::new(move || {
         cancel.version().track();
-        gather(
-            app,
-            |source| async move { source.my_requests_listing().await },
-        )
+        gather(app, |source| async move { source.my_requests().await })
     });
     Effect::new(move |_| match cancel.value().get().flatten() {
         Some(Ok(request)) => {

@@ -1,116 +1,133 @@
 //! PIM for Azure resources on Azure Resource Manager: `roleAssignmentScheduleRequests` (api-version
 //! 2020-10-01) for the requests and their display data, `roleAssignmentApprovals` (2021-01-01-preview)
-//! for the stages and the decision.
+//! for the stages and the decision. Ids come as full resource paths; the last segment is the id.
 
 use super::http::Http;
-use super::json::{self, last_segment, text, timestamp};
-use super::{ErrorKind, Me, RequestSource, SourceError};
-use crate::domain::history::DateRange;
+use super::wire::{self, last_segment, text, time, Invalid, Schedule, TicketInfo};
+use super::{ErrorKind, Listing, Me, RequestSource, SourceError};
+use crate::domain::history::{in_approver_history, DateRange};
 use crate::domain::*;
 use async_trait::async_trait;
 use gloo_net::http::Method;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub const REQUESTS_API: &str = "2020-10-01";
-pub const APPROVALS_API: &str = "2021-01-01-preview";
+const REQUESTS_API: &str = "2020-10-01";
+const APPROVALS_API: &str = "2021-01-01-preview";
 const AUTHZ: &str = "/providers/Microsoft.Authorization";
 
-#[derive(Clone)]
-pub struct ArmSource {
-    http: Http,
-    me: Me,
+/// A `RoleAssignmentScheduleRequest` envelope.
+#[derive(Deserialize)]
+struct ArmRequest {
+    id: Option<String>,
+    name: Option<String>,
+    properties: ArmRequestProperties,
 }
 
-/// `GET /providers/Microsoft.Authorization/roleAssignmentScheduleRequests?…&$filter={filter}` at the
-/// tenant root, which returns requests at every scope. The filter is sent literally (`asApprover()`).
-pub fn requests_url(base: &str, filter: &str) -> String {
-    format!(
-        "{base}{AUTHZ}/roleAssignmentScheduleRequests?api-version={REQUESTS_API}&$filter={filter}"
-    )
+/// `RoleAssignmentScheduleRequestProperties`; enum values (`requestType`, `status`) are read as text.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArmRequestProperties {
+    scope: Option<String>,
+    role_definition_id: Option<String>,
+    principal_id: Option<String>,
+    request_type: Option<String>,
+    status: Option<String>,
+    /// A bare GUID or the full `/providers/…/roleAssignmentApprovals/{guid}` path.
+    approval_id: Option<String>,
+    schedule_info: Option<Schedule>,
+    ticket_info: Option<TicketInfo>,
+    justification: Option<String>,
+    created_on: String,
+    expanded_properties: Option<Expanded>,
 }
 
-pub fn approvals_url(base: &str, filter: &str) -> String {
-    format!("{base}{AUTHZ}/roleAssignmentApprovals?api-version={APPROVALS_API}&$filter={filter}")
+/// `expandedProperties`: the names ARM adds to the ids.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Expanded {
+    scope: Option<ExpandedObject>,
+    role_definition: Option<ExpandedObject>,
+    principal: Option<ExpandedObject>,
 }
 
-pub fn approval_url(base: &str, approval_id: &str) -> String {
-    format!(
-        "{base}{AUTHZ}/roleAssignmentApprovals/{}?api-version={APPROVALS_API}",
-        json::encode(approval_id)
-    )
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpandedObject {
+    id: Option<String>,
+    display_name: Option<String>,
+    /// `subscription`, `resourcegroup`, … for a scope.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    email: Option<String>,
 }
 
-pub fn stage_url(base: &str, approval_id: &str, stage_id: &str) -> String {
-    format!(
-        "{base}{AUTHZ}/roleAssignmentApprovals/{}/stages/{}?api-version={APPROVALS_API}",
-        json::encode(approval_id),
-        json::encode(stage_id)
-    )
+impl TryFrom<ArmRequest> for ApprovalRequest {
+    type Error = Invalid;
+
+    fn try_from(request: ArmRequest) -> Result<Self, Invalid> {
+        let name = resource_name(request.name.as_deref(), request.id.as_deref())?;
+        let p = request.properties;
+        let created = wire::required_time(&p.created_on, "properties.createdOn")?;
+        let expanded = p.expanded_properties.unwrap_or_default();
+        let (scope, definition, principal) = (
+            expanded.scope.unwrap_or_default(),
+            expanded.role_definition.unwrap_or_default(),
+            expanded.principal.unwrap_or_default(),
+        );
+        let scope_id = text(p.scope.as_deref())
+            .or_else(|| text(scope.id.as_deref()))
+            .unwrap_or_else(|| "/".into());
+        let role_id =
+            text(p.role_definition_id.as_deref()).or_else(|| text(definition.id.as_deref()));
+        let schedule = p.schedule_info.unwrap_or_default();
+        Ok(ApprovalRequest {
+            key: RequestKey::new(SourceKind::AzureResources, name),
+            requester: Person {
+                id: text(p.principal_id.as_deref()).or_else(|| text(principal.id.as_deref())),
+                display_name: text(principal.display_name.as_deref()),
+                upn: text(principal.email.as_deref()),
+            },
+            role: RoleRef {
+                name: text(definition.display_name.as_deref())
+                    .or_else(|| role_id.as_deref().map(|r| last_segment(r).to_string()))
+                    .unwrap_or_else(|| "Unknown role".into()),
+                id: role_id,
+            },
+            scope: ScopeRef {
+                name: scope_name(&scope, &scope_id),
+                id: scope_id.clone(),
+            },
+            action: RequestAction::parse(p.request_type.as_deref().unwrap_or_default()),
+            status: RequestStatus::from_service(p.status.as_deref().unwrap_or_default()),
+            created,
+            start: schedule.start(),
+            duration: schedule.duration(),
+            end: schedule.end(),
+            justification: text(p.justification.as_deref()),
+            ticket: p.ticket_info.and_then(|t| t.ticket()),
+            completed: None,
+            review: None,
+            source_ref: SourceRef::Arm {
+                approval_id: text(p.approval_id.as_deref()).map(|a| last_segment(&a).to_string()),
+                scope: scope_id,
+            },
+        })
+    }
 }
 
-/// The documented body shape: fields wrapped in `properties`.
-pub fn decision_body(decision: Decision, justification: &str) -> Value {
-    json!({ "properties": { "reviewResult": decision.api_value(), "justification": justification } })
-}
-
-/// One `RoleAssignmentScheduleRequest` envelope.
-pub fn parse_request(item: &Value) -> Result<ApprovalRequest, SourceError> {
-    let malformed =
-        |what: &str| SourceError::malformed(SourceKind::AzureResources, what.to_string());
-    let name = text(item, "/name")
-        .or_else(|| text(item, "/id").map(|id| last_segment(&id).to_string()))
-        .ok_or_else(|| malformed("a request without \"name\""))?;
-    let p = item
-        .get("properties")
-        .ok_or_else(|| malformed("a request without \"properties\""))?;
-    let created =
-        timestamp(p, "/createdOn").ok_or_else(|| malformed("a request without \"createdOn\""))?;
-    let scope_id = text(p, "/scope")
-        .or_else(|| text(p, "/expandedProperties/scope/id"))
-        .unwrap_or_else(|| "/".into());
-    let role_id =
-        text(p, "/roleDefinitionId").or_else(|| text(p, "/expandedProperties/roleDefinition/id"));
-    Ok(ApprovalRequest {
-        key: RequestKey::new(SourceKind::AzureResources, name),
-        requester: Person {
-            id: text(p, "/principalId").or_else(|| text(p, "/expandedProperties/principal/id")),
-            display_name: text(p, "/expandedProperties/principal/displayName"),
-            upn: text(p, "/expandedProperties/principal/email"),
-        },
-        role: RoleRef {
-            name: text(p, "/expandedProperties/roleDefinition/displayName")
-                .or_else(|| role_id.as_deref().map(|r| last_segment(r).to_string()))
-                .unwrap_or_else(|| "Unknown role".into()),
-            id: role_id,
-        },
-        scope: ScopeRef {
-            name: scope_name(p, &scope_id),
-            id: scope_id.clone(),
-        },
-        action: RequestAction::parse(&text(p, "/requestType").unwrap_or_default()),
-        status: RequestStatus::from_service(&text(p, "/status").unwrap_or_default()),
-        created,
-        start: timestamp(p, "/scheduleInfo/startDateTime"),
-        duration: text(p, "/scheduleInfo/expiration/duration").and_then(|d| IsoDuration::parse(&d)),
-        end: timestamp(p, "/scheduleInfo/expiration/endDateTime"),
-        justification: text(p, "/justification"),
-        ticket: Ticket::from_parts(
-            text(p, "/ticketInfo/ticketNumber"),
-            text(p, "/ticketInfo/ticketSystem"),
-        ),
-        completed: None,
-        review: None,
-        // Either a bare GUID or the full `/providers/…/roleAssignmentApprovals/{guid}` path.
-        approval_id: text(p, "/approvalId").map(|a| last_segment(&a).to_string()),
-        locator: Some(scope_id),
-    })
+/// A resource's own id: its `name`, else the last segment of its `id` path.
+fn resource_name(name: Option<&str>, id: Option<&str>) -> Result<String, Invalid> {
+    text(name)
+        .or_else(|| text(id).map(|id| last_segment(&id).to_string()))
+        .ok_or_else(|| Invalid::new("name", "missing, and no id to take it from"))
 }
 
 /// "Production (subscription)" from `expandedProperties.scope`, else the scope path.
-fn scope_name(p: &Value, scope_id: &str) -> String {
+fn scope_name(scope: &ExpandedObject, scope_id: &str) -> String {
     match (
-        text(p, "/expandedProperties/scope/displayName"),
-        text(p, "/expandedProperties/scope/type"),
+        text(scope.display_name.as_deref()),
+        text(scope.kind.as_deref()),
     ) {
         (Some(name), Some(kind)) => format!("{name} ({})", humanize_scope_type(&kind)),
         (Some(name), None) => name,
@@ -127,44 +144,144 @@ fn humanize_scope_type(kind: &str) -> String {
     }
 }
 
-/// A `RoleAssignmentApproval` with its stages; stage ids are the last segment of `stages[].id`
-/// (the documented examples' `name` does not match it).
-pub fn parse_approval(item: &Value) -> Result<Approval, SourceError> {
-    let id = text(item, "/name")
-        .or_else(|| text(item, "/id").map(|id| last_segment(&id).to_string()))
-        .ok_or_else(|| {
-            SourceError::malformed(SourceKind::AzureResources, "an approval without an id")
-        })?;
-    let stages = item
-        .pointer("/properties/stages")
-        .and_then(Value::as_array)
-        .map(|s| s.iter().filter_map(parse_stage).collect())
-        .unwrap_or_default();
-    Ok(Approval { id, stages })
+/// A `RoleAssignmentApproval` with its stages.
+#[derive(Deserialize)]
+struct ArmApproval {
+    id: Option<String>,
+    name: Option<String>,
+    properties: Option<ArmApprovalProperties>,
 }
 
-fn parse_stage(stage: &Value) -> Option<Stage> {
-    let id = last_segment(&text(stage, "/id")?).to_string();
-    let p = stage.get("properties")?;
-    let review = Decision::from_review_result(&text(p, "/reviewResult").unwrap_or_default()).map(
-        |decision| Review {
-            decision,
-            by: Person {
-                id: text(p, "/reviewedBy/principalId"),
-                display_name: text(p, "/reviewedBy/principalName"),
-                upn: text(p, "/reviewedBy/userPrincipalName"),
-            },
-            at: timestamp(p, "/reviewedDateTime"),
-            justification: text(p, "/justification"),
-        },
-    );
-    Some(Stage {
-        id,
-        name: text(p, "/displayName"),
-        status: StageStatus::parse(&text(p, "/status").unwrap_or_default()),
-        assigned_to_me: json::boolean(p, "/assignedToMe"),
-        review,
-    })
+#[derive(Deserialize)]
+struct ArmApprovalProperties {
+    #[serde(default)]
+    stages: Vec<ArmStage>,
+}
+
+/// A `RoleAssignmentApprovalStep`. Its id is the last segment of `id`: the documented examples' `name`
+/// does not match it.
+#[derive(Deserialize)]
+struct ArmStage {
+    id: String,
+    properties: ArmStageProperties,
+}
+
+/// Read values `Approve|Deny|NotReviewed` (not Graph's `Approved`/`Denied`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArmStageProperties {
+    display_name: Option<String>,
+    status: Option<String>,
+    assigned_to_me: Option<bool>,
+    reviewed_by: Option<ArmReviewer>,
+    reviewed_date_time: Option<String>,
+    review_result: Option<String>,
+    justification: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArmReviewer {
+    principal_id: Option<String>,
+    principal_name: Option<String>,
+    user_principal_name: Option<String>,
+}
+
+impl TryFrom<ArmApproval> for Approval {
+    type Error = Invalid;
+
+    fn try_from(approval: ArmApproval) -> Result<Self, Invalid> {
+        let id = resource_name(approval.name.as_deref(), approval.id.as_deref())?;
+        let stages = approval.properties.map(|p| p.stages).unwrap_or_default();
+        Ok(Approval {
+            id,
+            stages: stages.into_iter().map(Stage::from).collect(),
+        })
+    }
+}
+
+impl From<ArmStage> for Stage {
+    fn from(stage: ArmStage) -> Self {
+        let p = stage.properties;
+        let reviewer = p.reviewed_by.unwrap_or_default();
+        let review = Decision::from_review_result(p.review_result.as_deref().unwrap_or_default())
+            .map(|decision| Review {
+                decision,
+                by: Person {
+                    id: text(reviewer.principal_id.as_deref()),
+                    display_name: text(reviewer.principal_name.as_deref()),
+                    upn: text(reviewer.user_principal_name.as_deref()),
+                },
+                at: time(p.reviewed_date_time.as_deref()),
+                justification: text(p.justification.as_deref()),
+            });
+        Stage {
+            id: last_segment(&stage.id).to_string(),
+            name: text(p.display_name.as_deref()),
+            status: StageStatus::parse(p.status.as_deref().unwrap_or_default()),
+            assigned_to_me: p.assigned_to_me.unwrap_or(false),
+            review,
+        }
+    }
+}
+
+/// `GET /providers/Microsoft.Authorization/roleAssignmentScheduleRequests?…&$filter={filter}` at the
+/// tenant root, which returns requests at every scope. The filter is sent literally (`asApprover()`).
+fn requests_url(base: &str, filter: &str) -> String {
+    format!(
+        "{base}{AUTHZ}/roleAssignmentScheduleRequests?api-version={REQUESTS_API}&$filter={filter}"
+    )
+}
+
+fn approvals_url(base: &str, filter: &str) -> String {
+    format!("{base}{AUTHZ}/roleAssignmentApprovals?api-version={APPROVALS_API}&$filter={filter}")
+}
+
+fn approval_url(base: &str, approval_id: &str) -> String {
+    format!(
+        "{base}{AUTHZ}/roleAssignmentApprovals/{}?api-version={APPROVALS_API}",
+        wire::encode(approval_id)
+    )
+}
+
+fn stage_url(base: &str, approval_id: &str, stage_id: &str) -> String {
+    format!(
+        "{base}{AUTHZ}/roleAssignmentApprovals/{}/stages/{}?api-version={APPROVALS_API}",
+        wire::encode(approval_id),
+        wire::encode(stage_id)
+    )
+}
+
+/// The body shape of the REST sample and the swagger example: fields wrapped in `properties`.
+fn decision_body(decision: Decision, justification: &str) -> Value {
+    json!({ "properties": flat_decision_body(decision, justification) })
+}
+
+/// The flat body of the Entra how-to (and the swagger schema), sent when the wrapped one is refused.
+fn flat_decision_body(decision: Decision, justification: &str) -> Value {
+    json!({ "reviewResult": decision.api_value(), "justification": justification })
+}
+
+/// A 400 that objects to the shape of the decision body rather than to the decision (expired, not
+/// decidable, justification missing), so the other documented shape may be accepted.
+fn complains_about_body_shape(error: &SourceError) -> bool {
+    let mentions = |needle: &str| {
+        [&error.code, &error.detail]
+            .into_iter()
+            .flatten()
+            .any(|text| text.to_ascii_lowercase().contains(needle))
+    };
+    error.status == Some(400)
+        && error.kind == ErrorKind::Rejected
+        && (mentions("invalidrequestcontent")
+            || mentions("invalidrequestbody")
+            || mentions("reviewresult")
+            || mentions("properties"))
+}
+
+pub(crate) struct ArmSource {
+    http: Http,
+    me: Me,
 }
 
 impl ArmSource {
@@ -176,19 +293,43 @@ impl ArmSource {
         self.http.url("")
     }
 
-    async fn list(&self, filter: &str) -> Result<Vec<ApprovalRequest>, SourceError> {
+    fn read_page(items: &[Value]) -> Listing<ApprovalRequest> {
+        wire::read_items::<ArmRequest, _>(
+            SourceKind::AzureResources,
+            items,
+            ApprovalRequest::try_from,
+        )
+    }
+
+    async fn list(&self, filter: &str) -> Result<Listing<ApprovalRequest>, SourceError> {
         let items = self
             .http
             .get_all(&requests_url(&self.base(), filter))
             .await?;
-        items.iter().map(parse_request).collect()
+        Ok(Self::read_page(&items))
     }
 
-    fn approval_id(&self, request: &ApprovalRequest) -> Result<String, SourceError> {
-        request.approval_id.clone().ok_or_else(|| {
-            SourceError::new(SourceKind::AzureResources, ErrorKind::NotFound)
-                .with_detail("this request has no approval")
-        })
+    /// The approvals list (`asApprover()`, `asTarget()`): every readable approval.
+    async fn approvals(&self, filter: &str) -> Result<Listing<Approval>, SourceError> {
+        let items = self
+            .http
+            .get_all(&approvals_url(&self.base(), filter))
+            .await?;
+        Ok(wire::read_items::<ArmApproval, _>(
+            SourceKind::AzureResources,
+            &items,
+            Approval::try_from,
+        ))
+    }
+
+    fn handle<'r>(
+        &self,
+        request: &'r ApprovalRequest,
+    ) -> Result<(Option<&'r str>, &'r str), SourceError> {
+        match &request.source_ref {
+            SourceRef::Arm { approval_id, scope } => Ok((approval_id.as_deref(), scope)),
+            _ => Err(super::foreign_request(SourceKind::AzureResources, request)),
+        }
     }
 }
 
@@ -199,33 +340,43 @@ impl RequestSource for ArmSource {
     }
 
     /// ARM does not honour `$filter=status eq …` here, so pending requests are picked client-side.
-    async fn pending(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
-        Ok(self
-            .list("asApprover()")
-            .await?
-            .into_iter()
-            .filter(ApprovalRequest::is_pending)
-            .collect())
+    async fn pending(
+        &self,
+        on_page: &mut dyn FnMut(Listing<ApprovalRequest>),
+    ) -> Result<(), SourceError> {
+        let url = requests_url(&self.base(), "asApprover()");
+        self.http
+            .pages(&url, &mut |items| {
+                on_page(Self::read_page(&items).retain(ApprovalRequest::is_pending))
+            })
+            .await
     }
 
     async fn find(&self, id: &str) -> Result<Option<ApprovalRequest>, SourceError> {
         let (as_approver, as_target) =
             futures::join!(self.list("asApprover()"), self.list("asTarget()"));
-        let found = as_approver?
-            .into_iter()
-            .chain(as_target?)
-            .find(|r| r.key.id.eq_ignore_ascii_case(id));
-        Ok(found)
+        let mut both = as_approver?;
+        both.extend(as_target?);
+        super::found(SourceKind::AzureResources, both, |r| {
+            r.key.id.eq_ignore_ascii_case(id)
+        })
     }
 
     async fn approval(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
+        let approval_id = self.handle(request)?.0.ok_or_else(|| {
+            SourceError::new(SourceKind::AzureResources, ErrorKind::NotFound)
+                .with_detail("this request has no approval")
+        })?;
         let body = self
             .http
-            .get_json(&approval_url(&self.base(), &self.approval_id(request)?))
+            .get_json(&approval_url(&self.base(), approval_id))
             .await?;
-        parse_approval(&body)
+        let approval: ArmApproval = wire::read_response(SourceKind::AzureResources, &body)?;
+        Approval::try_from(approval).map_err(|e| e.into_error(SourceKind::AzureResources))
     }
 
+    /// PATCH with the `properties` body; a 400 objecting to that shape is answered once with the flat
+    /// body. 200 with the stage (swagger) or an empty 204 (Learn how-to): both mean done.
     async fn decide(
         &self,
         approval: &Approval,
@@ -234,55 +385,39 @@ impl RequestSource for ArmSource {
     ) -> Result<(), SourceError> {
         let stage = super::stage_to_decide(approval, SourceKind::AzureResources)?;
         let url = stage_url(&self.base(), &approval.id, &stage.id);
-        let body = decision_body(decision, justification);
-        // 200 with the stage (swagger) or an empty 204 (Learn how-to): both mean done.
-        self.http
-            .write(Method::PATCH, &url, Some(&body))
-            .await
-            .map(|_| ())
+        let wrapped = decision_body(decision, justification);
+        match self.http.write(Method::PATCH, &url, Some(&wrapped)).await {
+            Err(e) if complains_about_body_shape(&e) => {
+                let flat = flat_decision_body(decision, justification);
+                self.http.write(Method::PATCH, &url, Some(&flat)).await
+            }
+            outcome => outcome,
+        }
+        .map(|_| ())
     }
 
-    async fn my_requests(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
-        let mut requests = self.list("asTarget()").await?;
-        let approvals = self
-            .http
-            .get_all(&approvals_url(&self.base(), "asTarget()"))
-            .await?;
-        attach_reviews(&mut requests, &approvals)?;
-        Ok(requests)
+    async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let (requests, approvals) =
+            futures::join!(self.list("asTarget()"), self.approvals("asTarget()"));
+        Ok(with_reviews(requests?, approvals?))
     }
 
     async fn cancel(&self, request: &ApprovalRequest) -> Result<(), SourceError> {
-        let scope = request
-            .locator
-            .as_deref()
-            .unwrap_or("")
-            .trim_end_matches('/');
+        let scope = self.handle(request)?.1.trim_end_matches('/');
         let url = format!(
             "{}{scope}{AUTHZ}/roleAssignmentScheduleRequests/{}/cancel?api-version={REQUESTS_API}",
             self.base(),
-            json::encode(&request.key.id)
+            wire::encode(&request.key.id)
         );
         self.http.write(Method::POST, &url, None).await.map(|_| ())
     }
 
     /// Two paged lists in parallel, joined on the approval id: never one call per request.
-    async fn history(&self, range: &DateRange) -> Result<Vec<ApprovalRequest>, SourceError> {
-        let base = self.base();
-        let approvals_link = approvals_url(&base, "asApprover()");
-        let (requests, approvals) = futures::join!(
-            self.list("asApprover()"),
-            self.http.get_all(&approvals_link)
-        );
-        let mut settled: Vec<ApprovalRequest> = requests?
-            .into_iter()
-            .filter(|r| !r.is_pending() && !r.requested_by(&self.me.object_id))
-            .filter(|r| {
-                r.created + chrono::Duration::days(1) >= range.from && r.created <= range.to
-            })
-            .collect();
-        attach_reviews(&mut settled, &approvals?)?;
-        Ok(settled)
+    async fn history(&self, range: &DateRange) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let (requests, approvals) =
+            futures::join!(self.list("asApprover()"), self.approvals("asApprover()"));
+        let settled = requests?.retain(|r| in_approver_history(r, &self.me.object_id, range));
+        Ok(with_reviews(settled, approvals?))
     }
 
     fn history_note(&self) -> &'static str {
@@ -290,29 +425,44 @@ impl RequestSource for ArmSource {
     }
 }
 
-fn attach_reviews(
-    requests: &mut [ApprovalRequest],
-    approvals: &[Value],
-) -> Result<(), SourceError> {
-    let parsed: Vec<Approval> = approvals
-        .iter()
-        .map(parse_approval)
-        .collect::<Result<_, _>>()?;
-    for request in requests.iter_mut() {
-        let Some(aid) = request.approval_id.as_deref() else {
+/// Puts each approval's settling review on its request; the notes of both lists are kept.
+fn with_reviews(
+    mut requests: Listing<ApprovalRequest>,
+    approvals: Listing<Approval>,
+) -> Listing<ApprovalRequest> {
+    for request in requests.items.iter_mut() {
+        let SourceRef::Arm {
+            approval_id: Some(aid),
+            ..
+        } = &request.source_ref
+        else {
             continue;
         };
-        if let Some(approval) = parsed.iter().find(|a| a.id.eq_ignore_ascii_case(aid)) {
+        if let Some(approval) = approvals
+            .items
+            .iter()
+            .find(|a| a.id.eq_ignore_ascii_case(aid))
+        {
             request.review = approval.settling_review().cloned();
         }
     }
-    Ok(())
+    requests.unreadable.extend(approvals.unreadable);
+    requests
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture;
+    use super::super::wire::fixture;
     use super::*;
+
+    fn parse_request(item: &Value) -> Result<ApprovalRequest, super::super::Unreadable> {
+        super::super::wire::only(ArmSource::read_page(std::slice::from_ref(item)))
+    }
+
+    fn parse_approval(item: &Value) -> Result<Approval, SourceError> {
+        let approval: ArmApproval = wire::read_response(SourceKind::AzureResources, item)?;
+        Approval::try_from(approval).map_err(|e| e.into_error(SourceKind::AzureResources))
+    }
 
     #[test]
     fn maps_the_documented_schedule_request() {
@@ -329,7 +479,13 @@ mod tests {
         );
         assert_eq!(request.status, RequestStatus::Approved);
         assert_eq!(request.duration, Some(IsoDuration::from_hours(8)));
-        assert_eq!(request.approval_id, None);
+        assert_eq!(
+            request.source_ref,
+            SourceRef::Arm {
+                approval_id: None,
+                scope: "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f".into()
+            }
+        );
     }
 
     #[test]
@@ -340,10 +496,10 @@ mod tests {
             "/providers/Microsoft.Authorization/roleAssignmentApprovals/488a6d0e-0a63-4946-86e3-1f5bbc934661".into();
         let request = parse_request(&body["value"][0]).unwrap();
         assert!(request.is_pending());
-        assert_eq!(
-            request.approval_id.as_deref(),
-            Some("488a6d0e-0a63-4946-86e3-1f5bbc934661")
-        );
+        assert!(matches!(
+            request.source_ref,
+            SourceRef::Arm { approval_id: Some(ref id), .. } if id == "488a6d0e-0a63-4946-86e3-1f5bbc934661"
+        ));
     }
 
     #[test]
@@ -384,6 +540,89 @@ mod tests {
         assert_eq!(
             decision_body(Decision::Approve, "I trust this person."),
             json!({ "properties": { "reviewResult": "Approve", "justification": "I trust this person." } })
+        );
+    }
+
+    #[test]
+    fn an_unknown_status_and_a_missing_schedule_are_shown_as_they_came() {
+        let body = fixture("arm_unknown_values.json");
+        let listing = ArmSource::read_page(body["value"].as_array().unwrap());
+        assert!(listing.unreadable.is_empty(), "{:?}", listing.unreadable);
+        let request = &listing.items[0];
+        assert_eq!(
+            request.status,
+            RequestStatus::Other("PendingRevalidation".into())
+        );
+        assert_eq!(request.action, RequestAction::Other("SelfEscalate".into()));
+        assert_eq!(request.duration, None);
+        assert_eq!(request.start, None);
+        assert_eq!(request.ticket, None);
+        assert_eq!(request.scope.name, "Sandbox (resource group)");
+        let approval = parse_approval(&body["approval"]).unwrap();
+        assert_eq!(
+            approval.stages[0].status,
+            StageStatus::Other("Escalated".into())
+        );
+        assert!(approval.decidable_stage().is_none());
+    }
+
+    #[test]
+    fn one_malformed_item_is_skipped_and_named_by_its_path() {
+        let mut body = fixture("arm_requests.json");
+        let good = body["value"][0].clone();
+        let mut bad = good.clone();
+        bad["properties"]["scheduleInfo"] = "PT8H".into();
+        let mut no_date = good.clone();
+        no_date["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("createdOn");
+        body["value"] = json!([good, bad, no_date, good]);
+        let listing = ArmSource::read_page(body["value"].as_array().unwrap());
+        assert_eq!(listing.items.len(), 2);
+        let notes: Vec<String> = listing.unreadable.iter().map(|u| u.to_string()).collect();
+        assert_eq!(
+            notes,
+            [
+                "Azure resources: value[1].properties.scheduleInfo: invalid type: string \"PT8H\", expected struct Schedule",
+                "Azure resources: value[2].properties: missing field `createdOn`",
+            ]
+        );
+    }
+
+    #[test]
+    fn only_a_400_about_the_body_shape_gets_the_flat_body() {
+        let refused = |status: u16, body: &str| {
+            complains_about_body_shape(&SourceError::from_response(
+                SourceKind::AzureResources,
+                status,
+                body,
+                None,
+            ))
+        };
+        assert!(refused(
+            400,
+            r#"{"error":{"code":"InvalidRequestContent","message":"The request content was invalid and could not be deserialized: 'Could not find member 'properties'.'"}}"#
+        ));
+        assert!(refused(
+            400,
+            r#"{"error":{"code":"BadRequest","message":"The reviewResult field is required."}}"#
+        ));
+        assert!(!refused(
+            400,
+            r#"{"error":{"code":"JustificationRequired","message":"A justification is required."}}"#
+        ));
+        assert!(!refused(
+            400,
+            r#"{"error":{"code":"ApprovalStepExpired","message":"The approval step has expired."}}"#
+        ));
+        assert!(!refused(
+            409,
+            r#"{"error":{"code":"InvalidRequestContent","message":"x"}}"#
+        ));
+        assert_eq!(
+            flat_decision_body(Decision::Deny, "no"),
+            json!({ "reviewResult": "Deny", "justification": "no" })
         );
     }
 }

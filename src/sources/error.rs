@@ -25,14 +25,20 @@ pub enum ErrorKind {
     Rejected,
     /// 5xx.
     Unavailable,
-    /// No response at all (offline, blocked by CORS, connection dropped, timed out).
+    /// No response at all (offline, blocked by CORS, connection dropped).
     Network,
-    /// A response we could not read.
+    /// No complete answer within the configured request timeout (`requestTimeoutMs`).
+    TimedOut,
+    /// A response we could not read (or a request that could not be built).
     Malformed,
     /// Signing in (or the host portal's token hand-off) failed.
     SignIn,
+    /// Reading back after an uncertain write, the service could not tell what became of the decision
+    /// (MIM PAM: the approval left the pending list, and nothing says who decided it or how).
+    OutcomeUnknown,
 }
 
+/// A failed call to one source: which source, what happened, and the service's own words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceError {
     pub source: SourceKind,
@@ -60,12 +66,36 @@ impl SourceError {
         self
     }
 
-    pub fn network(source: SourceKind) -> Self {
-        Self::new(source, ErrorKind::Network)
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
     }
 
     pub fn malformed(source: SourceKind, what: impl Into<String>) -> Self {
         Self::new(source, ErrorKind::Malformed).with_detail(what)
+    }
+
+    /// Whether a write that failed this way may still have been committed by the service, so that only
+    /// reading the approval again can tell what happened. True for a conflict or expiry refusal (it may
+    /// answer our own earlier write), any 5xx, a dropped connection, a timeout, and a response that came
+    /// but could not be read; false when the service surely did not process the write (401, 400, 403,
+    /// 404, 429, or a failure before anything was sent: signing in, building the request).
+    pub fn leaves_write_uncertain(&self) -> bool {
+        match self.kind {
+            ErrorKind::AlreadyDecided
+            | ErrorKind::Expired
+            | ErrorKind::Unavailable
+            | ErrorKind::Network
+            | ErrorKind::TimedOut
+            | ErrorKind::OutcomeUnknown => true,
+            ErrorKind::Malformed => self.status.is_some(),
+            ErrorKind::Unauthorized
+            | ErrorKind::Forbidden
+            | ErrorKind::NotFound
+            | ErrorKind::Throttled { .. }
+            | ErrorKind::Rejected
+            | ErrorKind::SignIn => false,
+        }
     }
 
     /// Maps an HTTP error response of any service.
@@ -86,17 +116,6 @@ impl SourceError {
         }
     }
 
-    // MERGE: the sources branch owns this.
-    pub fn leaves_write_uncertain(&self) -> bool {
-        matches!(
-            self.kind,
-            ErrorKind::AlreadyDecided
-                | ErrorKind::Unavailable
-                | ErrorKind::Network
-                | ErrorKind::Expired
-        )
-    }
-
     /// What happened, in one sentence.
     pub fn what_happened(&self) -> String {
         let status = self
@@ -113,8 +132,13 @@ impl SourceError {
             ErrorKind::Rejected => "refused the request".to_string(),
             ErrorKind::Unavailable => "is not responding correctly".to_string(),
             ErrorKind::Network => "could not be reached".to_string(),
+            ErrorKind::TimedOut => "did not answer in time".to_string(),
             ErrorKind::Malformed => "sent a response that could not be read".to_string(),
             ErrorKind::SignIn => "needs you to sign in again".to_string(),
+            ErrorKind::OutcomeUnknown => {
+                "did not tell what became of the decision: the outcome could not be read"
+                    .to_string()
+            }
         };
         format!("{} {base}{status}.", self.source.label())
     }
@@ -136,14 +160,20 @@ impl SourceError {
                 None => "Try again in a minute.".into(),
             },
             ErrorKind::Rejected => "Check the details below and try again.".into(),
-            ErrorKind::Unavailable => "Try again in a minute; nothing was changed by this failure.".into(),
+            ErrorKind::Unavailable => "Try again in a minute.".into(),
             ErrorKind::Network => {
                 "Check your connection (and, for MIM PAM, that you are on the corporate network), then try again.".into()
             }
+            ErrorKind::TimedOut => "Try again in a minute; if it keeps happening, check your connection.".into(),
             ErrorKind::Malformed => "Try again; if it persists, report it to your administrator.".into(),
+            ErrorKind::OutcomeUnknown => {
+                "Check the request in the service's own console before deciding again.".into()
+            }
         }
     }
 }
+
+impl std::error::Error for SourceError {}
 
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -156,7 +186,7 @@ impl fmt::Display for SourceError {
 }
 
 /// `(code, message)` from any of the services' error envelopes.
-pub fn parse_error_body(body: &str) -> (Option<String>, Option<String>) {
+fn parse_error_body(body: &str) -> (Option<String>, Option<String>) {
     let Ok(value) = serde_json::from_str::<Value>(body) else {
         return (None, None);
     };
@@ -279,5 +309,42 @@ mod tests {
         assert!(e
             .to_string()
             .contains("Admin portal is not responding correctly (HTTP 503)."));
+    }
+
+    #[test]
+    fn only_failures_after_which_the_write_may_have_landed_are_uncertain() {
+        let by_status = |status: u16, body: &str| {
+            SourceError::from_response(SourceKind::EntraRoles, status, body, None)
+                .leaves_write_uncertain()
+        };
+        for status in [409, 500, 502, 503, 504] {
+            assert!(by_status(status, ""), "{status}");
+        }
+        for status in [400, 401, 403, 404, 429] {
+            assert!(!by_status(status, ""), "{status}");
+        }
+        let expired = r#"{"error":{"code":"ApprovalStepExpired","message":"The approval step has expired."}}"#;
+        assert!(by_status(400, expired));
+        let mim_done = r#"{"odata.error":{"code":"","message":{"lang":"en-US","value":"Approval has already been completed."}}}"#;
+        assert!(by_status(403, mim_done));
+        let kind = |kind| SourceError::new(SourceKind::MimPam, kind).leaves_write_uncertain();
+        assert!(kind(ErrorKind::Network));
+        assert!(kind(ErrorKind::TimedOut));
+        assert!(!kind(ErrorKind::SignIn));
+        assert!(
+            !kind(ErrorKind::Malformed),
+            "a request that could not be built"
+        );
+        assert!(SourceError::malformed(SourceKind::MimPam, "too large")
+            .with_status(200)
+            .leaves_write_uncertain());
+    }
+
+    #[test]
+    fn timeouts_say_so() {
+        let e = SourceError::new(SourceKind::AzureResources, ErrorKind::TimedOut);
+        assert!(e
+            .what_happened()
+            .starts_with("Azure resources did not answer in time"));
     }
 }

@@ -1,25 +1,27 @@
-//! What PIM for Entra roles and PIM for Groups share on Microsoft Graph: the schedule-request shape,
-//! `filterByCurrentUser` lists with `$expand`, approvals with steps/stages, `$batch` reads, the PATCH
-//! that decides and the cancel action. [`super::graph_roles`] and [`super::graph_groups`] supply the
-//! paths and how to read the role and scope of a request.
+//! What PIM for Entra roles and PIM for Groups share on Microsoft Graph: the schedule-request wire model,
+//! `filterByCurrentUser` lists with `$expand`, approvals with beta `steps` or v1.0 `stages`, `$batch` reads
+//! (one failed item is retried alone and reported alone), the PATCH that decides and the cancel action.
+//! [`super::graph_roles`] and [`super::graph_groups`] supply the paths and how to read the role and scope
+//! of a request.
 
-use super::http::Http;
-use super::json::{self, text, timestamp};
-use super::{Me, RequestSource, SourceError};
-use crate::domain::history::DateRange;
+use super::http::{sleep_ms, Http, MAX_AUTO_WAIT_SECS};
+use super::wire::{self, text, time, Invalid, Schedule, TicketInfo};
+use super::{ErrorKind, Listing, Me, RequestSource, SourceError, Unreadable};
+use crate::domain::history::{in_approver_history, DateRange};
 use crate::domain::*;
 use async_trait::async_trait;
 use gloo_net::http::Method;
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
 
 /// Graph caps a JSON batch at 20 requests.
-pub const BATCH_LIMIT: usize = 20;
+const BATCH_LIMIT: usize = 20;
 
 /// The reviewer id Graph uses for "nobody yet" on v1.0 stages.
 const NO_REVIEWER: &str = "00000000-0000-0000-0000-000000000000";
 
 /// Where one Graph PIM surface lives and how to read its targets.
-pub struct GraphFlavor {
+pub(crate) struct GraphFlavor {
     pub kind: SourceKind,
     /// Under `/v1.0`, e.g. `/roleManagement/directory/roleAssignmentScheduleRequests`.
     pub requests_path: &'static str,
@@ -30,11 +32,268 @@ pub struct GraphFlavor {
     pub approvals_path: &'static str,
     /// `steps` (beta) or `stages` (v1.0).
     pub stages_segment: &'static str,
-    pub target: fn(&Value) -> (RoleRef, ScopeRef),
+    pub target: fn(&GraphRequest) -> (RoleRef, ScopeRef),
 }
 
-#[derive(Clone)]
-pub struct GraphSource {
+/// A `unifiedRoleAssignmentScheduleRequest` or `privilegedAccessGroupAssignmentScheduleRequest`, with
+/// what `$expand` adds (`principal`, and `roleDefinition`/`directoryScope` or `group`). Enum values are
+/// read as text (samples mix `SelfActivate` and `selfActivate`); unknown ones become `Other`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GraphRequest {
+    id: String,
+    status: Option<String>,
+    /// The groups doc sample spells it `createdDateTIme`; the CSDL name is `createdDateTime`.
+    #[serde(alias = "createdDateTIme")]
+    created_date_time: String,
+    /// Set even on pending requests (documented): never read as "done" while pending.
+    #[serde(alias = "completedDateTIme")]
+    completed_date_time: Option<String>,
+    approval_id: Option<String>,
+    action: Option<String>,
+    principal_id: Option<String>,
+    created_by: Option<IdentitySet>,
+    principal: Option<Identity>,
+    justification: Option<String>,
+    schedule_info: Option<Schedule>,
+    ticket_info: Option<TicketInfo>,
+    // Entra roles
+    pub(super) role_definition_id: Option<String>,
+    pub(super) role_definition: Option<RoleDefinition>,
+    pub(super) directory_scope_id: Option<String>,
+    pub(super) directory_scope: Option<Named>,
+    // PIM for Groups
+    pub(super) group_id: Option<String>,
+    pub(super) access_id: Option<String>,
+    pub(super) group: Option<Named>,
+}
+
+/// `identitySet` (`createdBy`): only the user part is used.
+#[derive(Deserialize)]
+struct IdentitySet {
+    user: Option<Identity>,
+}
+
+/// A user, group or service principal as Graph embeds it (`principal`, `reviewedBy`, `createdBy.user`).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity {
+    id: Option<String>,
+    display_name: Option<String>,
+    user_principal_name: Option<String>,
+}
+
+impl Identity {
+    fn person(&self) -> Person {
+        Person {
+            id: text(self.id.as_deref()),
+            display_name: text(self.display_name.as_deref()),
+            upn: text(self.user_principal_name.as_deref()),
+        }
+    }
+}
+
+/// An expanded `roleDefinition`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RoleDefinition {
+    pub(super) display_name: Option<String>,
+    pub(super) template_id: Option<String>,
+}
+
+/// An expanded object of which only the id and name are used (`group`, `directoryScope`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Named {
+    pub(super) id: Option<String>,
+    pub(super) display_name: Option<String>,
+}
+
+impl GraphRequest {
+    /// The unified request; `flavor` reads the role and scope.
+    fn into_request(self, flavor: &GraphFlavor) -> Result<ApprovalRequest, Invalid> {
+        let created = wire::required_time(&self.created_date_time, "createdDateTime")?;
+        let (role, scope) = (flavor.target)(&self);
+        let principal = self.principal.map(|p| p.person()).unwrap_or_default();
+        let created_by = self
+            .created_by
+            .and_then(|c| c.user)
+            .unwrap_or_default()
+            .person();
+        let schedule = self.schedule_info.unwrap_or_default();
+        Ok(ApprovalRequest {
+            key: RequestKey::new(flavor.kind, self.id.clone()),
+            requester: Person {
+                id: principal
+                    .id
+                    .or_else(|| text(self.principal_id.as_deref()))
+                    .or(created_by.id),
+                display_name: principal.display_name.or(created_by.display_name),
+                upn: principal.upn,
+            },
+            role,
+            scope,
+            action: RequestAction::parse(self.action.as_deref().unwrap_or_default()),
+            status: RequestStatus::from_service(self.status.as_deref().unwrap_or_default()),
+            created,
+            start: schedule.start(),
+            duration: schedule.duration(),
+            end: schedule.end(),
+            justification: text(self.justification.as_deref()),
+            ticket: self.ticket_info.and_then(|t| t.ticket()),
+            completed: time(self.completed_date_time.as_deref()),
+            review: None,
+            source_ref: SourceRef::Graph {
+                approval_id: text(self.approval_id.as_deref()).unwrap_or(self.id),
+            },
+        })
+    }
+}
+
+/// An `approval` with beta `steps` or v1.0 `stages`.
+#[derive(Deserialize)]
+struct GraphApproval {
+    id: String,
+    #[serde(alias = "steps")]
+    stages: Vec<GraphStage>,
+}
+
+/// An `approvalStep` (beta) or `approvalStage` (v1.0): read values `NotReviewed|Approved|Denied`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphStage {
+    id: String,
+    display_name: Option<String>,
+    status: Option<String>,
+    assigned_to_me: Option<bool>,
+    review_result: Option<String>,
+    reviewed_by: Option<Identity>,
+    reviewed_date_time: Option<String>,
+    justification: Option<String>,
+}
+
+impl From<GraphApproval> for Approval {
+    fn from(approval: GraphApproval) -> Self {
+        Approval {
+            id: approval.id,
+            stages: approval.stages.into_iter().map(Stage::from).collect(),
+        }
+    }
+}
+
+impl From<GraphStage> for Stage {
+    fn from(stage: GraphStage) -> Self {
+        let reviewer = stage.reviewed_by.unwrap_or_default().person();
+        let review = Decision::from_review_result(
+            stage.review_result.as_deref().unwrap_or_default(),
+        )
+        .map(|decision| Review {
+            decision,
+            by: Person {
+                id: reviewer.id.filter(|id| id != NO_REVIEWER),
+                ..reviewer
+            },
+            at: time(stage.reviewed_date_time.as_deref()),
+            justification: text(stage.justification.as_deref()),
+        });
+        Stage {
+            id: stage.id,
+            name: text(stage.display_name.as_deref()),
+            status: StageStatus::parse(stage.status.as_deref().unwrap_or_default()),
+            assigned_to_me: stage.assigned_to_me.unwrap_or(false),
+            review,
+        }
+    }
+}
+
+/// The body of a `$batch` answer: one response per inner request, in any order.
+#[derive(Deserialize)]
+struct BatchReply {
+    responses: Vec<BatchItem>,
+}
+
+#[derive(Deserialize)]
+struct BatchItem {
+    id: String,
+    #[serde(default)]
+    status: u16,
+    #[serde(default)]
+    headers: Map<String, Value>,
+    #[serde(default)]
+    body: Value,
+}
+
+impl BatchItem {
+    /// `Retry-After` in seconds, as a string or a number, whatever the header's case.
+    fn retry_after(&self) -> Option<u32> {
+        let (_, value) = self
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))?;
+        value
+            .as_str()
+            .and_then(|s| s.trim().parse().ok())
+            .or_else(|| value.as_u64().and_then(|n| u32::try_from(n).ok()))
+    }
+}
+
+/// What one `$batch` call said about each of its approvals.
+#[derive(Debug, Default, PartialEq)]
+struct BatchOutcome {
+    /// `(position, approval)` of each item that was read.
+    read: Vec<(usize, Approval)>,
+    /// `(position, why)` of each item that failed; a 404 (the request is gone) is neither.
+    failed: Vec<(usize, SourceError)>,
+}
+
+/// Sorts the items of a `$batch` answer whose inner ids are the positions in a list of `expected`.
+fn batch_outcome(
+    reply: &Value,
+    expected: usize,
+    source: SourceKind,
+) -> Result<BatchOutcome, SourceError> {
+    let reply: BatchReply = wire::read_response(source, reply)?;
+    let mut outcome = BatchOutcome::default();
+    for item in reply.responses {
+        let index = item
+            .id
+            .parse::<usize>()
+            .ok()
+            .filter(|i| *i < expected)
+            .ok_or_else(|| SourceError::malformed(source, "a $batch item with an unknown id"))?;
+        match item.status {
+            200..=299 => match wire::read_response::<GraphApproval>(source, &item.body) {
+                Ok(approval) => outcome.read.push((index, approval.into())),
+                Err(e) => outcome.failed.push((index, e)),
+            },
+            404 => {}
+            status => outcome.failed.push((
+                index,
+                SourceError::from_response(
+                    source,
+                    status,
+                    &item.body.to_string(),
+                    item.retry_after(),
+                ),
+            )),
+        }
+    }
+    Ok(outcome)
+}
+
+/// Whether a failed batch item may succeed when read again on its own, and after how long (ms).
+fn retry_delay_ms(error: &SourceError) -> Option<u32> {
+    match error.kind {
+        ErrorKind::Throttled {
+            retry_after: Some(secs),
+        } if secs <= MAX_AUTO_WAIT_SECS => Some(secs * 1000),
+        ErrorKind::Throttled { retry_after: None } => Some(1000),
+        ErrorKind::Unavailable | ErrorKind::Network | ErrorKind::TimedOut => Some(400),
+        _ => None,
+    }
+}
+
+pub(crate) struct GraphSource {
     http: Http,
     me: Me,
     flavor: &'static GraphFlavor,
@@ -54,21 +313,40 @@ impl GraphSource {
             "/{}{}/{}",
             self.flavor.approvals_version,
             self.flavor.approvals_path,
-            json::encode(approval_id)
+            wire::encode(approval_id)
         ))
     }
 
-    fn parse_all(&self, items: &[Value]) -> Result<Vec<ApprovalRequest>, SourceError> {
-        items
-            .iter()
-            .map(|item| parse_request(self.flavor, item))
-            .collect()
+    fn read_page(&self, items: &[Value]) -> Listing<ApprovalRequest> {
+        wire::read_items(self.flavor.kind, items, |w: GraphRequest| {
+            w.into_request(self.flavor)
+        })
     }
 
-    /// Reads the approvals of many requests with `$batch`, 20 per call, all calls in parallel, and
-    /// puts each settling review on its request.
-    async fn attach_reviews(&self, requests: &mut [ApprovalRequest]) -> Result<(), SourceError> {
-        let ids: Vec<String> = requests.iter().map(approval_id_of).collect();
+    async fn list(
+        &self,
+        on: &str,
+        pending_only: bool,
+    ) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let items = self.http.get_all(&self.list_url(on, pending_only)).await?;
+        Ok(self.read_page(&items))
+    }
+
+    fn approval_id<'r>(&self, request: &'r ApprovalRequest) -> Result<&'r str, SourceError> {
+        match &request.source_ref {
+            SourceRef::Graph { approval_id } => Ok(approval_id),
+            _ => Err(super::foreign_request(self.flavor.kind, request)),
+        }
+    }
+
+    async fn read_approval(&self, approval_id: &str) -> Result<Approval, SourceError> {
+        let body = self.http.get_json(&self.approval_url(approval_id)).await?;
+        wire::read_response::<GraphApproval>(self.flavor.kind, &body).map(Approval::from)
+    }
+
+    /// Reads many approvals with `$batch`, 20 per call, all calls in parallel. An item that failed inside
+    /// a batch is read again on its own (after its `Retry-After`); one that still fails is reported.
+    async fn read_approvals(&self, ids: &[String]) -> (Vec<Option<Approval>>, Vec<Unreadable>) {
         let batch_url = self
             .http
             .url(&format!("/{}/$batch", self.flavor.approvals_version));
@@ -78,30 +356,87 @@ impl GraphSource {
             async move { self.http.post_read(&url, &body).await }
         });
         let replies = futures::future::join_all(calls).await;
-        let mut approvals = std::collections::HashMap::new();
-        for (chunk, reply) in ids.chunks(BATCH_LIMIT).zip(replies) {
-            for (index, item) in batch_items(&reply?, chunk.len(), self.flavor.kind)? {
-                approvals.insert(chunk[index].clone(), parse_approval(self.flavor, &item)?);
+        let mut approvals: Vec<Option<Approval>> = vec![None; ids.len()];
+        let mut failed = Vec::new();
+        for (number, reply) in replies.into_iter().enumerate() {
+            let offset = number * BATCH_LIMIT;
+            let size = BATCH_LIMIT.min(ids.len() - offset);
+            match reply.and_then(|r| batch_outcome(&r, size, self.flavor.kind)) {
+                Ok(outcome) => {
+                    for (index, approval) in outcome.read {
+                        approvals[offset + index] = Some(approval);
+                    }
+                    failed.extend(outcome.failed.into_iter().map(|(i, e)| (offset + i, e)));
+                }
+                Err(e) => failed.extend((offset..offset + size).map(|i| (i, e.clone()))),
             }
         }
-        for request in requests.iter_mut() {
-            if let Some(approval) = approvals.get(&approval_id_of(request)) {
-                request.review = approval.settling_review().cloned();
+        let retries = failed
+            .into_iter()
+            .map(|(index, error)| self.read_alone(index, &ids[index], error));
+        let mut unreadable = Vec::new();
+        for (index, result) in futures::future::join_all(retries).await {
+            match result {
+                Ok(approval) => approvals[index] = Some(approval),
+                Err(e) => unreadable.push(Unreadable {
+                    source: self.flavor.kind,
+                    at: format!("approval {}", ids[index]),
+                    problem: e.to_string(),
+                }),
             }
         }
-        Ok(())
+        (approvals, unreadable)
+    }
+
+    /// One approval whose `$batch` item failed with `error`, read again on its own when that may help.
+    async fn read_alone(
+        &self,
+        index: usize,
+        approval_id: &str,
+        error: SourceError,
+    ) -> (usize, Result<Approval, SourceError>) {
+        let Some(delay) = retry_delay_ms(&error) else {
+            return (index, Err(error));
+        };
+        sleep_ms(delay).await;
+        (index, self.read_approval(approval_id).await)
+    }
+
+    /// The requests of `listing` that `decided` picks get their settling reviews; the approvals that
+    /// could not be read join its notes, their requests kept without review.
+    async fn with_reviews(
+        &self,
+        mut listing: Listing<ApprovalRequest>,
+        decided: impl Fn(&ApprovalRequest) -> bool,
+    ) -> Listing<ApprovalRequest> {
+        let positions: Vec<usize> = (0..listing.items.len())
+            .filter(|&i| decided(&listing.items[i]))
+            .collect();
+        if positions.is_empty() {
+            return listing;
+        }
+        let ids: Vec<String> = positions
+            .iter()
+            .map(|&i| {
+                let request = &listing.items[i];
+                self.approval_id(request)
+                    .unwrap_or(&request.key.id)
+                    .to_string()
+            })
+            .collect();
+        let (approvals, unreadable) = self.read_approvals(&ids).await;
+        for (i, approval) in positions.into_iter().zip(approvals) {
+            if let Some(approval) = approval {
+                listing.items[i].review = approval.settling_review().cloned();
+            }
+        }
+        listing.unreadable.extend(unreadable);
+        listing
     }
 }
 
-fn approval_id_of(request: &ApprovalRequest) -> String {
-    request
-        .approval_id
-        .clone()
-        .unwrap_or_else(|| request.key.id.clone())
-}
-
 /// `…/filterByCurrentUser(on='approver')?$filter=status eq 'PendingApproval'&$expand=…`
-pub fn list_url(flavor: &GraphFlavor, base: &str, on: &str, pending_only: bool) -> String {
+fn list_url(flavor: &GraphFlavor, base: &str, on: &str, pending_only: bool) -> String {
     let filter = if pending_only {
         "$filter=status%20eq%20'PendingApproval'&"
     } else {
@@ -114,7 +449,7 @@ pub fn list_url(flavor: &GraphFlavor, base: &str, on: &str, pending_only: bool) 
 }
 
 /// A `$batch` body of approval GETs; item ids are the positions in `approval_ids`.
-pub fn batch_body(flavor: &GraphFlavor, approval_ids: &[String]) -> Value {
+fn batch_body(flavor: &GraphFlavor, approval_ids: &[String]) -> Value {
     let requests: Vec<Value> = approval_ids
         .iter()
         .enumerate()
@@ -122,160 +457,34 @@ pub fn batch_body(flavor: &GraphFlavor, approval_ids: &[String]) -> Value {
             json!({
                 "id": index.to_string(),
                 "method": "GET",
-                "url": format!("{}/{}", flavor.approvals_path, json::encode(id)),
+                "url": format!("{}/{}", flavor.approvals_path, wire::encode(id)),
             })
         })
         .collect();
     json!({ "requests": requests })
 }
 
-/// `(position, body)` of every successful batch item; 404s are skipped (request gone), any other
-/// failing item fails the call with that item's status.
-pub fn batch_items(
-    reply: &Value,
-    expected: usize,
-    source: SourceKind,
-) -> Result<Vec<(usize, Value)>, SourceError> {
-    let responses = reply
-        .get("responses")
-        .and_then(Value::as_array)
-        .ok_or_else(|| SourceError::malformed(source, "a $batch response without \"responses\""))?;
-    let mut out = Vec::new();
-    for item in responses {
-        let index = text(item, "/id")
-            .and_then(|id| id.parse::<usize>().ok())
-            .filter(|i| *i < expected)
-            .ok_or_else(|| SourceError::malformed(source, "a $batch item with an unknown id"))?;
-        let status = item.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
-        let body = item.get("body").cloned().unwrap_or(Value::Null);
-        match status {
-            200..=299 => out.push((index, body)),
-            404 => {}
-            _ => {
-                let retry_after = item
-                    .pointer("/headers/Retry-After")
-                    .or_else(|| item.pointer("/headers/retry-after"))
-                    .and_then(|v| {
-                        v.as_str()
-                            .and_then(|s| s.parse().ok())
-                            .or(v.as_u64().map(|n| n as u32))
-                    });
-                return Err(SourceError::from_response(
-                    source,
-                    status,
-                    &body.to_string(),
-                    retry_after,
-                ));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// A `unifiedRoleAssignmentScheduleRequest` or `privilegedAccessGroupAssignmentScheduleRequest`.
-pub fn parse_request(flavor: &GraphFlavor, item: &Value) -> Result<ApprovalRequest, SourceError> {
-    let id = text(item, "/id")
-        .ok_or_else(|| SourceError::malformed(flavor.kind, "a request without \"id\""))?;
-    // The groups doc sample spells it `createdDateTIme`; the CSDL name is `createdDateTime`.
-    let created = timestamp(item, "/createdDateTime")
-        .or_else(|| timestamp(item, "/createdDateTIme"))
-        .ok_or_else(|| {
-            SourceError::malformed(flavor.kind, format!("request {id} has no createdDateTime"))
-        })?;
-    let (role, scope) = (flavor.target)(item);
-    let principal_id = text(item, "/principalId").or_else(|| text(item, "/createdBy/user/id"));
-    Ok(ApprovalRequest {
-        key: RequestKey::new(flavor.kind, id.clone()),
-        requester: Person {
-            id: text(item, "/principal/id").or(principal_id),
-            display_name: text(item, "/principal/displayName")
-                .or_else(|| text(item, "/createdBy/user/displayName")),
-            upn: text(item, "/principal/userPrincipalName"),
-        },
-        role,
-        scope,
-        action: RequestAction::parse(&text(item, "/action").unwrap_or_default()),
-        status: RequestStatus::from_service(&text(item, "/status").unwrap_or_default()),
-        created,
-        start: timestamp(item, "/scheduleInfo/startDateTime"),
-        duration: text(item, "/scheduleInfo/expiration/duration")
-            .and_then(|d| IsoDuration::parse(&d)),
-        end: timestamp(item, "/scheduleInfo/expiration/endDateTime"),
-        justification: text(item, "/justification"),
-        ticket: Ticket::from_parts(
-            text(item, "/ticketInfo/ticketNumber"),
-            text(item, "/ticketInfo/ticketSystem"),
-        ),
-        completed: timestamp(item, "/completedDateTime"),
-        review: None,
-        approval_id: text(item, "/approvalId").or(Some(id)),
-        locator: None,
-    })
-}
-
-/// An `approval` with beta `steps` or v1.0 `stages`.
-pub fn parse_approval(flavor: &GraphFlavor, body: &Value) -> Result<Approval, SourceError> {
-    let id = text(body, "/id")
-        .ok_or_else(|| SourceError::malformed(flavor.kind, "an approval without \"id\""))?;
-    let stages = body
-        .get(flavor.stages_segment)
-        .or_else(|| body.get("steps"))
-        .or_else(|| body.get("stages"))
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            SourceError::malformed(
-                flavor.kind,
-                format!("approval {id} has no {}", flavor.stages_segment),
-            )
-        })?;
-    Ok(Approval {
-        id,
-        stages: stages.iter().filter_map(parse_stage).collect(),
-    })
-}
-
-fn parse_stage(stage: &Value) -> Option<Stage> {
-    let reviewer_id = text(stage, "/reviewedBy/id").filter(|id| id != NO_REVIEWER);
-    let review = Decision::from_review_result(&text(stage, "/reviewResult").unwrap_or_default())
-        .map(|decision| Review {
-            decision,
-            by: Person {
-                id: reviewer_id,
-                display_name: text(stage, "/reviewedBy/displayName"),
-                upn: text(stage, "/reviewedBy/userPrincipalName"),
-            },
-            at: timestamp(stage, "/reviewedDateTime"),
-            justification: text(stage, "/justification"),
-        });
-    Some(Stage {
-        id: text(stage, "/id")?,
-        name: text(stage, "/displayName"),
-        status: StageStatus::parse(&text(stage, "/status").unwrap_or_default()),
-        assigned_to_me: json::boolean(stage, "/assignedToMe"),
-        review,
-    })
+/// `/v1.0/me`: who is signed in.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MeWire {
+    id: String,
+    display_name: Option<String>,
+    user_principal_name: Option<String>,
 }
 
 /// The signed-in user from Graph `/v1.0/me` (used when a host portal supplies the tokens, so there
 /// is no ID token to read the account from).
-pub async fn me(http: &Http) -> Result<crate::auth::Account, SourceError> {
+pub(crate) async fn me(http: &Http) -> Result<crate::auth::Account, SourceError> {
     let body = http.get_json(&http.url("/v1.0/me")).await?;
-    let object_id = text(&body, "/id")
+    let me: MeWire = wire::read_response(http.source(), &body)?;
+    let object_id = text(Some(&me.id))
         .ok_or_else(|| SourceError::malformed(http.source(), "/me without an id"))?;
     Ok(crate::auth::Account {
-        name: text(&body, "/displayName").unwrap_or_else(|| object_id.clone()),
-        username: text(&body, "/userPrincipalName").unwrap_or_default(),
+        name: text(me.display_name.as_deref()).unwrap_or_else(|| object_id.clone()),
+        username: text(me.user_principal_name.as_deref()).unwrap_or_default(),
         object_id,
     })
-}
-
-/// Requests whose approval may hold a review in `range` (PIM decides within 24 h of creation).
-fn settled_in(range: &DateRange) -> impl Fn(&ApprovalRequest) -> bool + '_ {
-    move |r| {
-        !r.is_pending()
-            && r.created + chrono::Duration::days(1) >= range.from
-            && r.created <= range.to
-    }
 }
 
 #[async_trait(?Send)]
@@ -284,31 +493,37 @@ impl RequestSource for GraphSource {
         self.flavor.kind
     }
 
-    async fn pending(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
-        let items = self.http.get_all(&self.list_url("approver", true)).await?;
-        self.parse_all(&items)
+    async fn pending(
+        &self,
+        on_page: &mut dyn FnMut(Listing<ApprovalRequest>),
+    ) -> Result<(), SourceError> {
+        let url = self.list_url("approver", true);
+        self.http
+            .pages(&url, &mut |items| on_page(self.read_page(&items)))
+            .await
     }
 
     async fn find(&self, id: &str) -> Result<Option<ApprovalRequest>, SourceError> {
         let url = self.http.url(&format!(
             "/v1.0{}/{}?$expand={}",
             self.flavor.requests_path,
-            json::encode(id),
+            wire::encode(id),
             self.flavor.expand
         ));
-        match self.http.get_json(&url).await {
-            Ok(body) => parse_request(self.flavor, &body).map(Some),
-            Err(e) if e.kind == super::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        let body = match self.http.get_json(&url).await {
+            Ok(body) => body,
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let request: GraphRequest = wire::read_response(self.flavor.kind, &body)?;
+        request
+            .into_request(self.flavor)
+            .map(Some)
+            .map_err(|e| e.into_error(self.flavor.kind))
     }
 
     async fn approval(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
-        let body = self
-            .http
-            .get_json(&self.approval_url(&approval_id_of(request)))
-            .await?;
-        parse_approval(self.flavor, &body)
+        self.read_approval(self.approval_id(request)?).await
     }
 
     async fn decide(
@@ -322,7 +537,7 @@ impl RequestSource for GraphSource {
             "{}/{}/{}",
             self.approval_url(&approval.id),
             self.flavor.stages_segment,
-            json::encode(&stage.id)
+            wire::encode(&stage.id)
         );
         let body = json!({ "reviewResult": decision.api_value(), "justification": justification });
         self.http
@@ -331,47 +546,30 @@ impl RequestSource for GraphSource {
             .map(|_| ())
     }
 
-    async fn my_requests(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
-        let items = self
-            .http
-            .get_all(&self.list_url("principal", false))
-            .await?;
-        let mut requests = self.parse_all(&items)?;
-        let mut decided: Vec<ApprovalRequest> = requests
-            .iter()
-            .filter(|r| matches!(r.status, RequestStatus::Approved | RequestStatus::Denied))
-            .cloned()
-            .collect();
-        if !decided.is_empty() {
-            self.attach_reviews(&mut decided).await?;
-            for request in requests.iter_mut() {
-                if let Some(done) = decided.iter().find(|d| d.key == request.key) {
-                    request.review = done.review.clone();
-                }
-            }
-        }
-        Ok(requests)
+    async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let mine = self.list("principal", false).await?;
+        Ok(self
+            .with_reviews(mine, |r| {
+                matches!(r.status, RequestStatus::Approved | RequestStatus::Denied)
+            })
+            .await)
     }
 
     async fn cancel(&self, request: &ApprovalRequest) -> Result<(), SourceError> {
         let url = self.http.url(&format!(
             "/v1.0{}/{}/cancel",
             self.flavor.requests_path,
-            json::encode(&request.key.id)
+            wire::encode(&request.key.id)
         ));
         self.http.write(Method::POST, &url, None).await.map(|_| ())
     }
 
-    async fn history(&self, range: &DateRange) -> Result<Vec<ApprovalRequest>, SourceError> {
-        let items = self.http.get_all(&self.list_url("approver", false)).await?;
-        let mut settled: Vec<ApprovalRequest> = self
-            .parse_all(&items)?
-            .into_iter()
-            .filter(|r| !r.requested_by(&self.me.object_id))
-            .filter(settled_in(range))
-            .collect();
-        self.attach_reviews(&mut settled).await?;
-        Ok(settled)
+    async fn history(&self, range: &DateRange) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let settled = self
+            .list("approver", false)
+            .await?
+            .retain(|r| in_approver_history(r, &self.me.object_id, range));
+        Ok(self.with_reviews(settled, |_| true).await)
     }
 
     fn history_note(&self) -> &'static str {
@@ -412,21 +610,73 @@ mod tests {
     #[test]
     fn batch_items_map_per_item_statuses() {
         let reply = json!({ "responses": [
-            { "id": "1", "status": 200, "body": { "id": "b" } },
+            { "id": "1", "status": 200, "body": { "id": "b", "steps": [] } },
             { "id": "0", "status": 404, "body": { "error": { "code": "NotFound" } } },
         ]});
-        let items = batch_items(&reply, 2, SourceKind::EntraRoles).unwrap();
-        assert_eq!(items, vec![(1, json!({ "id": "b" }))]);
-        let throttled = json!({ "responses": [
-            { "id": "0", "status": 429, "headers": { "Retry-After": "3" }, "body": { "error": { "code": "TooManyRequests" } } },
-        ]});
-        let err = batch_items(&throttled, 1, SourceKind::EntraRoles).unwrap_err();
+        let outcome = batch_outcome(&reply, 2, SourceKind::EntraRoles).unwrap();
         assert_eq!(
-            err.kind,
-            super::super::ErrorKind::Throttled {
-                retry_after: Some(3)
-            }
+            outcome.read,
+            vec![(
+                1,
+                Approval {
+                    id: "b".into(),
+                    stages: vec![]
+                }
+            )]
         );
+        assert!(outcome.failed.is_empty());
+    }
+
+    #[test]
+    fn one_failed_batch_item_is_kept_apart_with_its_retry_after() {
+        let reply = json!({ "responses": [
+            { "id": "0", "status": 429, "headers": { "Retry-After": "3" }, "body": { "error": { "code": "TooManyRequests" } } },
+            { "id": "1", "status": 200, "body": { "id": "b", "steps": [] } },
+            { "id": "2", "status": 503, "headers": { "retry-after": 2 }, "body": {} },
+            { "id": "3", "status": 403, "body": { "error": { "code": "Forbidden" } } },
+            { "id": "4", "status": 200, "body": { "id": "e" } },
+        ]});
+        let outcome = batch_outcome(&reply, 5, SourceKind::EntraRoles).unwrap();
+        assert_eq!(outcome.read.len(), 1);
+        let failed: Vec<(usize, &ErrorKind)> =
+            outcome.failed.iter().map(|(i, e)| (*i, &e.kind)).collect();
+        assert_eq!(
+            failed,
+            [
+                (
+                    0,
+                    &ErrorKind::Throttled {
+                        retry_after: Some(3)
+                    }
+                ),
+                (2, &ErrorKind::Unavailable),
+                (3, &ErrorKind::Forbidden),
+                (4, &ErrorKind::Malformed),
+            ]
+        );
+        assert_eq!(
+            outcome.failed[3].1.detail.as_deref(),
+            Some("missing field `stages`")
+        );
+        let delays: Vec<Option<u32>> = outcome
+            .failed
+            .iter()
+            .map(|(_, e)| retry_delay_ms(e))
+            .collect();
+        assert_eq!(delays, [Some(3000), Some(400), None, None]);
+        let too_long = SourceError::new(
+            SourceKind::EntraRoles,
+            ErrorKind::Throttled {
+                retry_after: Some(60),
+            },
+        );
+        assert_eq!(retry_delay_ms(&too_long), None);
+    }
+
+    #[test]
+    fn a_batch_item_with_a_foreign_id_fails_the_batch() {
+        let reply = json!({ "responses": [{ "id": "7", "status": 200, "body": {} }] });
+        assert!(batch_outcome(&reply, 2, SourceKind::Groups).is_err());
     }
 
     #[test]
@@ -439,5 +689,24 @@ mod tests {
             list_url(&graph_groups::FLAVOR, "https://graph.microsoft.com", "principal", false),
             "https://graph.microsoft.com/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests/filterByCurrentUser(on='principal')?$expand=group,principal"
         );
+    }
+}
+
+/// Test helpers shared by the two flavors' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// One request item through the same reader the lists use.
+    pub fn request(flavor: &GraphFlavor, item: &Value) -> Result<ApprovalRequest, Unreadable> {
+        wire::only(wire::read_items(
+            flavor.kind,
+            std::slice::from_ref(item),
+            |w: GraphRequest| w.into_request(flavor),
+        ))
+    }
+
+    pub fn approval(flavor: &GraphFlavor, body: &Value) -> Result<Approval, SourceError> {
+        wire::read_response::<GraphApproval>(flavor.kind, body).map(Approval::from)
     }
 }

@@ -1,14 +1,13 @@
 //! PIM for Groups on Microsoft Graph v1.0: `privilegedAccess/group/assignmentScheduleRequests` lists and
 //! `assignmentApprovals/{id}/stages` decisions.
 
-use super::graph::{GraphFlavor, GraphSource};
+use super::graph::{GraphFlavor, GraphRequest, GraphSource};
 use super::http::Http;
-use super::json::text;
+use super::wire::text;
 use super::Me;
 use crate::domain::{RoleRef, ScopeRef, SourceKind};
-use serde_json::Value;
 
-pub static FLAVOR: GraphFlavor = GraphFlavor {
+pub(super) static FLAVOR: GraphFlavor = GraphFlavor {
     kind: SourceKind::Groups,
     requests_path: "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests",
     expand: "group,principal",
@@ -18,29 +17,29 @@ pub static FLAVOR: GraphFlavor = GraphFlavor {
     target,
 };
 
-pub fn source(http: Http, me: Me) -> GraphSource {
+pub(super) fn source(http: Http, me: Me) -> GraphSource {
     GraphSource::new(http, me, &FLAVOR)
 }
 
-/// The "role" of a group request is membership or ownership; the group is its scope. The role id is
-/// the group id, so `riskRoles` in config can rate sensitive groups.
-fn target(item: &Value) -> (RoleRef, ScopeRef) {
-    let group_id = text(item, "/groupId").or_else(|| text(item, "/group/id"));
-    let access = match text(item, "/accessId")
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("owner") => "Group owner",
-        _ => "Group member",
+/// The "role" of a group request is membership or ownership (an unknown `accessId` is shown as it
+/// came); the group is its scope. The role id is the group id, so `riskRoles` in config can rate
+/// sensitive groups.
+fn target(item: &GraphRequest) -> (RoleRef, ScopeRef) {
+    let group = item.group.as_ref();
+    let group_id =
+        text(item.group_id.as_deref()).or_else(|| text(group.and_then(|g| g.id.as_deref())));
+    let access = match text(item.access_id.as_deref()) {
+        Some(access) if access.eq_ignore_ascii_case("owner") => "Group owner".to_string(),
+        Some(access) if !access.eq_ignore_ascii_case("member") => format!("Group {access}"),
+        _ => "Group member".to_string(),
     };
-    let group_name = text(item, "/group/displayName")
+    let group_name = text(group.and_then(|g| g.display_name.as_deref()))
         .or_else(|| group_id.clone())
         .unwrap_or_else(|| "Unknown group".into());
     (
         RoleRef {
             id: group_id.clone(),
-            name: access.to_string(),
+            name: access,
         },
         ScopeRef {
             id: group_id.unwrap_or_default(),
@@ -51,8 +50,8 @@ fn target(item: &Value) -> (RoleRef, ScopeRef) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture;
-    use super::super::graph::{parse_approval, parse_request};
+    use super::super::graph::testing::{approval as parse_approval, request as parse_request};
+    use super::super::wire::fixture;
     use super::*;
     use crate::domain::*;
 
@@ -91,5 +90,20 @@ mod tests {
         let approval = parse_approval(&FLAVOR, &body).unwrap();
         assert!(approval.settling_review().is_none());
         assert!(approval.decidable_stage().is_some());
+    }
+
+    #[test]
+    fn an_unknown_access_and_status_and_a_missing_ticket_are_shown_as_they_came() {
+        let body = fixture("graph_groups_unknown_values.json");
+        let request = parse_request(&FLAVOR, &body["value"][0]).unwrap();
+        assert_eq!(request.role.name, "Group unknownFutureValue");
+        assert_eq!(request.status, RequestStatus::Other("Provisioning".into()));
+        assert_eq!(request.ticket, None);
+        assert_eq!(request.justification, None);
+        assert_eq!(request.scope.name, "Finance admins");
+        assert_eq!(
+            request.requester.upn.as_deref(),
+            Some("diegos@contoso.example")
+        );
     }
 }

@@ -2,14 +2,13 @@
 //! `roleAssignmentScheduleRequests`, approvals and decisions from **beta** `roleAssignmentApprovals`
 //! (no v1.0 equivalent exists).
 
-use super::graph::{GraphFlavor, GraphSource};
+use super::graph::{GraphFlavor, GraphRequest, GraphSource};
 use super::http::Http;
-use super::json::text;
+use super::wire::text;
 use super::Me;
 use crate::domain::{RoleRef, ScopeRef, SourceKind};
-use serde_json::Value;
 
-pub static FLAVOR: GraphFlavor = GraphFlavor {
+pub(super) static FLAVOR: GraphFlavor = GraphFlavor {
     kind: SourceKind::EntraRoles,
     requests_path: "/roleManagement/directory/roleAssignmentScheduleRequests",
     expand: "principal,roleDefinition",
@@ -19,25 +18,31 @@ pub static FLAVOR: GraphFlavor = GraphFlavor {
     target,
 };
 
-pub fn source(http: Http, me: Me) -> GraphSource {
+pub(super) fn source(http: Http, me: Me) -> GraphSource {
     GraphSource::new(http, me, &FLAVOR)
 }
 
 /// The role (template id first: it is stable across tenants) and the directory scope.
-fn target(item: &Value) -> (RoleRef, ScopeRef) {
-    let role_id =
-        text(item, "/roleDefinition/templateId").or_else(|| text(item, "/roleDefinitionId"));
+fn target(item: &GraphRequest) -> (RoleRef, ScopeRef) {
+    let definition = item.role_definition.as_ref();
+    let role_id = text(definition.and_then(|d| d.template_id.as_deref()))
+        .or_else(|| text(item.role_definition_id.as_deref()));
     let role = RoleRef {
-        name: text(item, "/roleDefinition/displayName")
+        name: text(definition.and_then(|d| d.display_name.as_deref()))
             .or_else(|| role_id.clone())
             .unwrap_or_else(|| "Unknown role".into()),
         id: role_id,
     };
-    let scope_id = text(item, "/directoryScopeId").unwrap_or_else(|| "/".into());
+    let scope_id = text(item.directory_scope_id.as_deref()).unwrap_or_else(|| "/".into());
     let scope_name = if scope_id == "/" {
         "Directory".to_string()
     } else {
-        text(item, "/directoryScope/displayName").unwrap_or_else(|| scope_id.clone())
+        text(
+            item.directory_scope
+                .as_ref()
+                .and_then(|s| s.display_name.as_deref()),
+        )
+        .unwrap_or_else(|| scope_id.clone())
     };
     (
         role,
@@ -50,8 +55,8 @@ fn target(item: &Value) -> (RoleRef, ScopeRef) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture;
-    use super::super::graph::{parse_approval, parse_request};
+    use super::super::graph::testing::{approval as parse_approval, request as parse_request};
+    use super::super::wire::fixture;
     use super::*;
     use crate::domain::*;
 
@@ -86,8 +91,10 @@ mod tests {
             Some("88d8e3e3-8f55-4a1e-953a-9b9898b8876b")
         );
         assert_eq!(
-            request.approval_id.as_deref(),
-            Some("9f2b5ddb-a50e-44a1-a6f4-f616322262ea")
+            request.source_ref,
+            SourceRef::Graph {
+                approval_id: "9f2b5ddb-a50e-44a1-a6f4-f616322262ea".into()
+            }
         );
         assert_eq!(request.justification.as_deref(), Some("test"));
     }
@@ -130,5 +137,43 @@ mod tests {
             Some("ticket CHG-1042 verified")
         );
         assert!(approval.decidable_stage().is_none());
+    }
+
+    #[test]
+    fn an_unknown_status_and_a_missing_schedule_are_shown_as_they_came() {
+        let body = fixture("graph_roles_unknown_values.json");
+        let request = parse_request(&FLAVOR, &body["value"][0]).unwrap();
+        assert_eq!(
+            request.status,
+            RequestStatus::Other("PendingReapproval".into())
+        );
+        assert_eq!(request.status.label(), "PendingReapproval");
+        assert_eq!(request.action, RequestAction::Other("SelfEscalate".into()));
+        assert_eq!(request.duration, None);
+        assert_eq!(request.start, None);
+        assert_eq!(request.ticket, None);
+        assert_eq!(request.requester.name(), "Alex Wilber");
+        let approval = serde_json::json!({ "id": "a", "steps": [{ "id": "s", "status": "Escalating",
+            "assignedToMe": true, "reviewResult": "NotReviewed" }] });
+        let stage = &parse_approval(&FLAVOR, &approval).unwrap().stages[0];
+        assert_eq!(stage.status, StageStatus::Other("Escalating".into()));
+        assert!(!stage.is_mine_to_decide());
+    }
+
+    #[test]
+    fn a_wrongly_typed_field_names_its_path() {
+        let mut body = fixture("graph_roles_pending.json");
+        body["value"][0]["scheduleInfo"]["expiration"]["duration"] = 330.into();
+        let e = parse_request(&FLAVOR, &body["value"][0]).unwrap_err();
+        assert_eq!(e.at, "value[0].scheduleInfo.expiration.duration");
+        assert!(
+            e.problem.starts_with("invalid type: integer `330`"),
+            "{}",
+            e.problem
+        );
+        body["value"][0]["createdDateTime"] = "not yet".into();
+        body["value"][0]["scheduleInfo"] = serde_json::Value::Null;
+        let e = parse_request(&FLAVOR, &body["value"][0]).unwrap_err();
+        assert_eq!(e.at, "value[0].createdDateTime");
     }
 }

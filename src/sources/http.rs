@@ -1,9 +1,11 @@
-//! The one HTTP client every source uses: attaches the right credential for its service, retries
-//! reads that may succeed later (429 with `Retry-After`, 5xx, a dropped connection), never retries a
-//! write, follows paging links only back to the same service, and turns failures into [`SourceError`].
+//! The one HTTP client every source uses: attaches the right credential for its service, gives every
+//! call the configured timeout, caps response bodies, retries reads that may succeed later (429 with
+//! `Retry-After`, 5xx, a dropped connection, a 401 with a fresh token), resends a write only after a 401
+//! (it was not processed) with a fresh token, follows paging links only back to the same service, and
+//! turns failures into [`SourceError`].
 
-use super::error::SourceError;
-use super::json;
+use super::error::{ErrorKind, SourceError};
+use super::wire::{self, Page};
 use crate::auth::{Resource, TokenSource};
 use crate::domain::SourceKind;
 use gloo_net::http::{Method, RequestBuilder, Response};
@@ -11,18 +13,18 @@ use serde_json::Value;
 use std::rc::Rc;
 use web_sys::RequestCredentials;
 
-/// Longest a single call may take before it counts as a network failure.
-const TIMEOUT_MS: u32 = 30_000;
 /// Reads are tried at most this many times.
 const READ_ATTEMPTS: u32 = 3;
 /// Longest `Retry-After` we honour automatically; beyond it the approver sees the error.
-const MAX_AUTO_WAIT_SECS: u32 = 8;
+pub(crate) const MAX_AUTO_WAIT_SECS: u32 = 8;
 /// Stop following next links after this many pages (a runaway service must not hang the page).
 const MAX_PAGES: usize = 200;
+/// Largest response body read: a runaway or hostile service must not exhaust the tab's memory.
+pub(crate) const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 
 /// How a service authenticates the caller.
 #[derive(Clone)]
-pub enum Credentials {
+pub(crate) enum Credentials {
     /// An access token for exactly this resource; never sent to another service.
     Bearer {
         tokens: Rc<dyn TokenSource>,
@@ -32,33 +34,27 @@ pub enum Credentials {
     BrowserSession,
 }
 
-/// A successful response: status and raw body (empty for 204).
-#[derive(Clone, Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub body: String,
-}
-
-impl Reply {
-    pub fn json(&self, source: SourceKind) -> Result<Value, SourceError> {
-        serde_json::from_str(&self.body)
-            .map_err(|e| SourceError::malformed(source, format!("invalid JSON: {e}")))
-    }
-}
-
 #[derive(Clone)]
-pub struct Http {
+pub(crate) struct Http {
     source: SourceKind,
     base_url: String,
     credentials: Credentials,
+    /// Longest a single call may take, body included (`requestTimeoutMs` in `config.json`).
+    timeout_ms: u32,
 }
 
 impl Http {
-    pub fn new(source: SourceKind, base_url: String, credentials: Credentials) -> Self {
+    pub fn new(
+        source: SourceKind,
+        base_url: String,
+        credentials: Credentials,
+        timeout_ms: u32,
+    ) -> Self {
         Http {
             source,
             base_url,
             credentials,
+            timeout_ms,
         }
     }
 
@@ -73,19 +69,28 @@ impl Http {
 
     /// GET and parse JSON, retrying what may succeed later.
     pub async fn get_json(&self, url: &str) -> Result<Value, SourceError> {
-        let reply = self.read(Method::GET, url, None).await?;
-        reply.json(self.source)
+        let body = self.read(Method::GET, url, None).await?;
+        self.json(&body)
     }
 
     /// A read-only POST (Graph `$batch` of GETs): retried like a GET.
     pub async fn post_read(&self, url: &str, body: &Value) -> Result<Value, SourceError> {
         let reply = self.read(Method::POST, url, Some(body)).await?;
-        reply.json(self.source)
+        self.json(&reply)
     }
 
-    /// Every item of a paged list, following `@odata.nextLink` / `nextLink`.
-    pub async fn get_all(&self, first_url: &str) -> Result<Vec<Value>, SourceError> {
-        let mut items = Vec::new();
+    fn json(&self, body: &str) -> Result<Value, SourceError> {
+        serde_json::from_str(body)
+            .map_err(|e| SourceError::malformed(self.source, format!("invalid JSON: {e}")))
+    }
+
+    /// A paged list (`value` + `@odata.nextLink` / `nextLink`): each page's items go to `on_page` as
+    /// soon as they arrive; the result says whether every page was read.
+    pub async fn pages(
+        &self,
+        first_url: &str,
+        on_page: &mut dyn FnMut(Vec<Value>),
+    ) -> Result<(), SourceError> {
         let mut next = Some(first_url.to_string());
         let mut pages = 0;
         while let Some(url) = next.take() {
@@ -94,12 +99,21 @@ impl Http {
                 return Err(SourceError::malformed(self.source, "too many pages"));
             }
             let body = self.get_json(&url).await?;
-            let (page, link) = json::page(&body).ok_or_else(|| {
-                SourceError::malformed(self.source, "a list response without \"value\"")
-            })?;
-            items.extend(page.iter().cloned());
-            next = link.map(|l| self.same_service(&l)).transpose()?;
+            let page: Page = wire::read_response(self.source, &body)?;
+            on_page(page.value);
+            next = page
+                .next_link
+                .map(|link| self.same_service(&link))
+                .transpose()?;
         }
+        Ok(())
+    }
+
+    /// Every item of a paged list.
+    pub async fn get_all(&self, first_url: &str) -> Result<Vec<Value>, SourceError> {
+        let mut items = Vec::new();
+        self.pages(first_url, &mut |page| items.extend(page))
+            .await?;
         Ok(items)
     }
 
@@ -116,15 +130,20 @@ impl Http {
         }
     }
 
-    /// One write (PATCH/POST): sent exactly once, whatever happens.
+    /// One write (PATCH/POST), returning the response body (empty for 204). Sent once; resent once only
+    /// after a 401, which means the service did not process it, with a freshly fetched token.
     pub async fn write(
         &self,
         method: Method,
         url: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, SourceError> {
-        let response = self.send_once(method, url, body, false).await?;
-        self.finish(response).await
+    ) -> Result<String, SourceError> {
+        match self.exchange(method.clone(), url, body, false).await {
+            Err(e) if e.kind == ErrorKind::Unauthorized && self.uses_tokens() => {
+                self.exchange(method, url, body, true).await
+            }
+            outcome => outcome,
+        }
     }
 
     async fn read(
@@ -132,16 +151,12 @@ impl Http {
         method: Method,
         url: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, SourceError> {
+    ) -> Result<String, SourceError> {
         let mut fresh_token = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = match self.send_once(method.clone(), url, body, fresh_token).await {
-                Ok(response) => self.finish(response).await,
-                Err(e) => Err(e),
-            };
-            let error = match outcome {
+            let error = match self.exchange(method.clone(), url, body, fresh_token).await {
                 Ok(reply) => return Ok(reply),
                 Err(e) => e,
             };
@@ -149,15 +164,13 @@ impl Http {
                 return Err(error);
             }
             match &error.kind {
-                super::ErrorKind::Unauthorized if !fresh_token && self.uses_tokens() => {
-                    fresh_token = true
-                }
-                super::ErrorKind::Throttled { retry_after } => match retry_after {
+                ErrorKind::Unauthorized if !fresh_token && self.uses_tokens() => fresh_token = true,
+                ErrorKind::Throttled { retry_after } => match retry_after {
                     Some(secs) if *secs <= MAX_AUTO_WAIT_SECS => sleep_ms(secs * 1000).await,
                     None => sleep_ms(1000 * attempt).await,
                     Some(_) => return Err(error),
                 },
-                super::ErrorKind::Unavailable | super::ErrorKind::Network => {
+                ErrorKind::Unavailable | ErrorKind::Network | ErrorKind::TimedOut => {
                     sleep_ms(400 * attempt).await
                 }
                 _ => return Err(error),
@@ -169,6 +182,18 @@ impl Http {
         matches!(self.credentials, Credentials::Bearer { .. })
     }
 
+    /// One request and its whole answer.
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        fresh_token: bool,
+    ) -> Result<String, SourceError> {
+        let response = self.send_once(method, url, body, fresh_token).await?;
+        self.finish(response).await
+    }
+
     async fn send_once(
         &self,
         method: Method,
@@ -176,7 +201,7 @@ impl Http {
         body: Option<&Value>,
         fresh_token: bool,
     ) -> Result<Response, SourceError> {
-        let signal = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
+        let signal = web_sys::AbortSignal::timeout_with_u32(self.timeout_ms);
         let mut builder = RequestBuilder::new(url)
             .method(method)
             .header("Accept", "application/json")
@@ -187,8 +212,7 @@ impl Http {
                     .access_token(resource, fresh_token)
                     .await
                     .map_err(|e| {
-                        SourceError::new(self.source, super::ErrorKind::SignIn)
-                            .with_detail(e.to_string())
+                        SourceError::new(self.source, ErrorKind::SignIn).with_detail(e.to_string())
                     })?;
                 builder = builder.header("Authorization", &format!("Bearer {token}"));
             }
@@ -197,31 +221,37 @@ impl Http {
             }
         }
         let request = match body {
-            Some(body) => builder
-                .json(body)
-                .map_err(|e| SourceError::malformed(self.source, e.to_string()))?,
-            None => builder
-                .build()
-                .map_err(|e| SourceError::malformed(self.source, e.to_string()))?,
-        };
+            Some(body) => builder.json(body),
+            None => builder.build(),
+        }
+        .map_err(|e| SourceError::malformed(self.source, e.to_string()))?;
         request
             .send()
             .await
-            .map_err(|_| SourceError::network(self.source))
+            .map_err(|e| self.transport_error(&e, None))
     }
 
-    async fn finish(&self, response: Response) -> Result<Reply, SourceError> {
+    async fn finish(&self, response: Response) -> Result<String, SourceError> {
         let status = response.status();
-        let retry_after = response
-            .headers()
+        let headers = response.headers();
+        let retry_after = headers
             .get("retry-after")
             .and_then(|v| v.trim().parse::<u32>().ok());
+        let declared = headers
+            .get("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+            return Err(self.too_large(status));
+        }
         let body = response
             .text()
             .await
-            .map_err(|_| SourceError::network(self.source))?;
+            .map_err(|e| self.transport_error(&e, Some(status)))?;
+        if body.len() > MAX_BODY_BYTES {
+            return Err(self.too_large(status));
+        }
         if (200..300).contains(&status) {
-            Ok(Reply { status, body })
+            Ok(body)
         } else {
             Err(SourceError::from_response(
                 self.source,
@@ -231,10 +261,32 @@ impl Http {
             ))
         }
     }
+
+    fn too_large(&self, status: u16) -> SourceError {
+        SourceError::malformed(
+            self.source,
+            "the response was larger than 5 MB, so it was not read",
+        )
+        .with_status(status)
+    }
+
+    /// No (complete) answer: the timeout fired, or the connection failed.
+    fn transport_error(&self, error: &gloo_net::Error, status: Option<u16>) -> SourceError {
+        let timed_out = matches!(error, gloo_net::Error::JsError(e) if e.name == "TimeoutError");
+        let kind = if timed_out {
+            ErrorKind::TimedOut
+        } else {
+            ErrorKind::Network
+        };
+        SourceError {
+            status,
+            ..SourceError::new(self.source, kind)
+        }
+    }
 }
 
 /// `scheme://host[:port]` of an absolute URL, or "" when it is not one.
-pub fn origin_of(url: &str) -> String {
+fn origin_of(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return String::new();
     };
@@ -246,7 +298,7 @@ pub fn origin_of(url: &str) -> String {
     )
 }
 
-async fn sleep_ms(ms: u32) {
+pub(crate) async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
 }
 
@@ -273,6 +325,7 @@ mod tests {
             SourceKind::PortalApi,
             "https://admin.contoso.com/pim".into(),
             Credentials::BrowserSession,
+            30_000,
         );
         assert!(http
             .same_service("https://admin.contoso.com/pim/api?page=2")

@@ -1,26 +1,149 @@
 //! Microsoft Identity Manager 2016 PAM REST API (OData v3): pending approvals (`pamrequeststoapprove`),
 //! Approve/Reject, the caller's own `pamrequests` and Close. Authenticated by the browser's Windows
-//! session (`credentials: include`), never with an Entra token. The API takes no justification.
+//! session (`credentials: include`), never with an Entra token. The API takes no justification, has no
+//! approval read and keeps no approver history: after a decision, all it can tell is whether the
+//! approval is still waiting.
 
 use super::http::Http;
-use super::json::{text, timestamp};
-use super::{RequestSource, SourceError};
+use super::wire::{self, text, time, Guid, Invalid};
+use super::{ErrorKind, Listing, RequestSource, SourceError};
 use crate::domain::history::DateRange;
 use crate::domain::*;
 use async_trait::async_trait;
 use gloo_net::http::Method;
+use serde::Deserialize;
 use serde_json::Value;
 
 const RESOURCES: &str = "/api/pamresources";
 
-#[derive(Clone)]
-pub struct MimPamSource {
-    http: Http,
+/// One entry of `pamrequeststoapprove` (names as documented, GUIDs wrapped in `{ "Value": … }`).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PendingWire {
+    #[serde(rename = "FIMRequestID", default)]
+    request_id: Guid,
+    #[serde(rename = "ApprovalObjectID", default)]
+    approval_object_id: Guid,
+    #[serde(rename = "RequestorID", default)]
+    requestor_id: Guid,
+    requestor: Option<String>,
+    role_name: Option<String>,
+    justification: Option<String>,
+    /// Seconds, as a string.
+    #[serde(rename = "RequestedTTL")]
+    requested_ttl: Option<String>,
+    requested_time: Option<String>,
+    creation_time: String,
 }
 
-/// GUIDs travel wrapped: `"FIMRequestID": { "Value": "…" }`.
-fn guid(item: &Value, field: &str) -> Option<String> {
-    text(item, &format!("/{field}/Value")).or_else(|| text(item, &format!("/{field}")))
+/// One of the caller's own `pamrequests`; `RequestStatus` is read as text (`PendingApproval`, `Active`,
+/// `Closed`, `Rejected`, `Expired`, anything else as it came).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct OwnWire {
+    #[serde(rename = "RequestID", default)]
+    request_id: Guid,
+    #[serde(rename = "CreatorID", default)]
+    creator_id: Guid,
+    #[serde(rename = "RoleID", default)]
+    role_id: Guid,
+    role_name: Option<String>,
+    display_name: Option<String>,
+    justification: Option<String>,
+    #[serde(rename = "RequestedTTL")]
+    requested_ttl: Option<String>,
+    requested_time: Option<String>,
+    creation_time: String,
+    expiration_time: Option<String>,
+    request_status: Option<String>,
+}
+
+fn required_guid(guid: &Guid, field: &str) -> Result<String, Invalid> {
+    guid.text().ok_or_else(|| Invalid::new(field, "missing"))
+}
+
+fn ttl(seconds: Option<&str>) -> Option<IsoDuration> {
+    text(seconds).and_then(|s| IsoDuration::parse_seconds(&s))
+}
+
+/// A MIM PAM request with what every one of them shares: an activation in the PRIV forest.
+fn mim_request(
+    request_id: String,
+    creation_time: &str,
+    source_ref: SourceRef,
+) -> Result<ApprovalRequest, Invalid> {
+    let created = wire::required_time(creation_time, "CreationTime")?;
+    Ok(ApprovalRequest {
+        scope: ScopeRef {
+            id: "mim-pam".into(),
+            name: "PRIV bastion forest".into(),
+        },
+        ..ApprovalRequest::new(
+            RequestKey::new(SourceKind::MimPam, request_id),
+            created,
+            source_ref,
+        )
+    })
+}
+
+fn role_name(name: Option<String>) -> String {
+    name.unwrap_or_else(|| "Unknown PAM role".into())
+}
+
+impl TryFrom<PendingWire> for ApprovalRequest {
+    type Error = Invalid;
+
+    fn try_from(w: PendingWire) -> Result<Self, Invalid> {
+        let request_id = required_guid(&w.request_id, "FIMRequestID")?;
+        let approval_object_id = required_guid(&w.approval_object_id, "ApprovalObjectID")?;
+        let source_ref = SourceRef::MimPam {
+            approval_object_id: Some(approval_object_id),
+        };
+        Ok(ApprovalRequest {
+            requester: Person {
+                id: w.requestor_id.text(),
+                display_name: text(w.requestor.as_deref()),
+                upn: None,
+            },
+            role: RoleRef {
+                id: None,
+                name: role_name(text(w.role_name.as_deref())),
+            },
+            start: time(w.requested_time.as_deref()),
+            duration: ttl(w.requested_ttl.as_deref()),
+            justification: text(w.justification.as_deref()),
+            ..mim_request(request_id, &w.creation_time, source_ref)?
+        })
+    }
+}
+
+impl TryFrom<OwnWire> for ApprovalRequest {
+    type Error = Invalid;
+
+    fn try_from(w: OwnWire) -> Result<Self, Invalid> {
+        let request_id = required_guid(&w.request_id, "RequestID")?;
+        let source_ref = SourceRef::MimPam {
+            approval_object_id: None,
+        };
+        Ok(ApprovalRequest {
+            requester: Person {
+                id: w.creator_id.text(),
+                ..Person::default()
+            },
+            role: RoleRef {
+                id: w.role_id.text(),
+                name: role_name(
+                    text(w.role_name.as_deref()).or_else(|| text(w.display_name.as_deref())),
+                ),
+            },
+            status: RequestStatus::from_service(w.request_status.as_deref().unwrap_or_default()),
+            start: time(w.requested_time.as_deref()),
+            duration: ttl(w.requested_ttl.as_deref()),
+            end: time(w.expiration_time.as_deref()),
+            justification: text(w.justification.as_deref()),
+            ..mim_request(request_id, &w.creation_time, source_ref)?
+        })
+    }
 }
 
 fn is_guid(text: &str) -> bool {
@@ -28,7 +151,7 @@ fn is_guid(text: &str) -> bool {
 }
 
 /// `…/pamrequeststoapprove(guid'{id}')/Approve` — the id must be a GUID, so nothing else can be injected.
-pub fn decision_url(
+fn decision_url(
     base: &str,
     approval_object_id: &str,
     decision: Decision,
@@ -48,83 +171,42 @@ pub fn decision_url(
     ))
 }
 
-fn bastion_scope() -> ScopeRef {
-    ScopeRef {
-        id: "mim-pam".into(),
-        name: "PRIV bastion forest".into(),
+/// The one stage MIM PAM has: a pending approval in my list is mine to decide.
+fn open_approval(approval_object_id: &str) -> Approval {
+    Approval {
+        id: approval_object_id.to_string(),
+        stages: vec![Stage {
+            id: approval_object_id.to_string(),
+            name: None,
+            status: StageStatus::InProgress,
+            assigned_to_me: true,
+            review: None,
+        }],
     }
 }
 
-/// One entry of `pamrequeststoapprove`.
-pub fn parse_pending(item: &Value) -> Result<ApprovalRequest, SourceError> {
-    let malformed = |what: &str| SourceError::malformed(SourceKind::MimPam, what.to_string());
-    let request_id =
-        guid(item, "FIMRequestID").ok_or_else(|| malformed("a request without FIMRequestID"))?;
-    let approval_id = guid(item, "ApprovalObjectID")
-        .ok_or_else(|| malformed("a request without ApprovalObjectID"))?;
-    let created = timestamp(item, "/CreationTime")
-        .ok_or_else(|| malformed("a request without CreationTime"))?;
-    Ok(ApprovalRequest {
-        key: RequestKey::new(SourceKind::MimPam, request_id),
-        requester: Person {
-            id: guid(item, "RequestorID"),
-            display_name: text(item, "/Requestor"),
-            upn: None,
-        },
-        role: RoleRef {
-            id: None,
-            name: text(item, "/RoleName").unwrap_or_else(|| "Unknown PAM role".into()),
-        },
-        scope: bastion_scope(),
-        action: RequestAction::Activate,
-        status: RequestStatus::Pending,
-        created,
-        start: timestamp(item, "/RequestedTime"),
-        duration: text(item, "/RequestedTTL").and_then(|s| IsoDuration::parse_seconds(&s)),
-        end: None,
-        justification: text(item, "/Justification"),
-        ticket: None,
-        completed: None,
-        review: None,
-        approval_id: Some(approval_id),
-        locator: None,
-    })
+/// What a fresh pending list says about one approval: still open, or gone with nothing to tell how.
+fn settle(
+    pending: &Listing<ApprovalRequest>,
+    approval_object_id: &str,
+) -> Result<Approval, SourceError> {
+    let still_open = pending.items.iter().any(|r| {
+        matches!(&r.source_ref, SourceRef::MimPam { approval_object_id: Some(id) }
+            if id.eq_ignore_ascii_case(approval_object_id))
+    });
+    if still_open {
+        return Ok(open_approval(approval_object_id));
+    }
+    let detail = if pending.unreadable.is_empty() {
+        "MIM PAM no longer lists this approval as waiting, and its API cannot say who decided it or how"
+    } else {
+        "MIM PAM no longer lists this approval among the ones it could read, and its API cannot say who decided it or how"
+    };
+    Err(SourceError::new(SourceKind::MimPam, ErrorKind::OutcomeUnknown).with_detail(detail))
 }
 
-/// One of the caller's own `pamrequests`.
-pub fn parse_own(item: &Value) -> Result<ApprovalRequest, SourceError> {
-    let malformed = |what: &str| SourceError::malformed(SourceKind::MimPam, what.to_string());
-    let request_id =
-        guid(item, "RequestID").ok_or_else(|| malformed("a request without RequestID"))?;
-    let created = timestamp(item, "/CreationTime")
-        .ok_or_else(|| malformed("a request without CreationTime"))?;
-    let status = RequestStatus::from_service(&text(item, "/RequestStatus").unwrap_or_default());
-    Ok(ApprovalRequest {
-        key: RequestKey::new(SourceKind::MimPam, request_id),
-        requester: Person {
-            id: guid(item, "CreatorID"),
-            ..Person::default()
-        },
-        role: RoleRef {
-            id: guid(item, "RoleID"),
-            name: text(item, "/RoleName")
-                .or_else(|| text(item, "/DisplayName"))
-                .unwrap_or_else(|| "Unknown PAM role".into()),
-        },
-        scope: bastion_scope(),
-        action: RequestAction::Activate,
-        status,
-        created,
-        start: timestamp(item, "/RequestedTime"),
-        duration: text(item, "/RequestedTTL").and_then(|s| IsoDuration::parse_seconds(&s)),
-        end: timestamp(item, "/ExpirationTime"),
-        justification: text(item, "/Justification"),
-        ticket: None,
-        completed: None,
-        review: None,
-        approval_id: None,
-        locator: None,
-    })
+pub(crate) struct MimPamSource {
+    http: Http,
 }
 
 impl MimPamSource {
@@ -132,12 +214,40 @@ impl MimPamSource {
         MimPamSource { http }
     }
 
-    async fn own(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
+    fn pending_url(&self) -> String {
+        self.http
+            .url(&format!("{RESOURCES}/pamrequeststoapprove?v=1"))
+    }
+
+    fn read_pending(items: &[Value]) -> Listing<ApprovalRequest> {
+        wire::read_items::<PendingWire, _>(SourceKind::MimPam, items, ApprovalRequest::try_from)
+    }
+
+    async fn all_pending(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let items = self.http.get_all(&self.pending_url()).await?;
+        Ok(Self::read_pending(&items))
+    }
+
+    async fn own(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
         let items = self
             .http
             .get_all(&self.http.url(&format!("{RESOURCES}/pamrequests?v=1")))
             .await?;
-        items.iter().map(parse_own).collect()
+        Ok(wire::read_items::<OwnWire, _>(
+            SourceKind::MimPam,
+            &items,
+            ApprovalRequest::try_from,
+        ))
+    }
+
+    fn approval_object_id<'r>(
+        &self,
+        request: &'r ApprovalRequest,
+    ) -> Result<Option<&'r str>, SourceError> {
+        match &request.source_ref {
+            SourceRef::MimPam { approval_object_id } => Ok(approval_object_id.as_deref()),
+            _ => Err(super::foreign_request(SourceKind::MimPam, request)),
+        }
     }
 }
 
@@ -147,37 +257,44 @@ impl RequestSource for MimPamSource {
         SourceKind::MimPam
     }
 
-    async fn pending(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
-        let url = self
-            .http
-            .url(&format!("{RESOURCES}/pamrequeststoapprove?v=1"));
-        let items = self.http.get_all(&url).await?;
-        items.iter().map(parse_pending).collect()
+    async fn pending(
+        &self,
+        on_page: &mut dyn FnMut(Listing<ApprovalRequest>),
+    ) -> Result<(), SourceError> {
+        self.http
+            .pages(&self.pending_url(), &mut |items| {
+                on_page(Self::read_pending(&items))
+            })
+            .await
     }
 
     async fn find(&self, id: &str) -> Result<Option<ApprovalRequest>, SourceError> {
-        let (pending, own) = futures::join!(self.pending(), self.own());
-        Ok(pending?
-            .into_iter()
-            .chain(own?)
-            .find(|r| r.key.id.eq_ignore_ascii_case(id)))
+        let (pending, own) = futures::join!(self.all_pending(), self.own());
+        let mut both = pending?;
+        both.extend(own?);
+        super::found(SourceKind::MimPam, both, |r| {
+            r.key.id.eq_ignore_ascii_case(id)
+        })
     }
 
     /// MIM has no approval read: a request in my pending list is mine to decide.
     async fn approval(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
-        let Some(id) = request.approval_id.clone().filter(|_| request.is_pending()) else {
-            return Ok(Approval::default());
+        match self.approval_object_id(request)? {
+            Some(id) if request.is_pending() => Ok(open_approval(id)),
+            _ => Ok(Approval::default()),
+        }
+    }
+
+    /// Reads the pending list again: the approval still there is still open (nothing was recorded);
+    /// gone, the outcome cannot be read from MIM PAM, which is said rather than guessed.
+    async fn read_back(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
+        let Some(id) = self.approval_object_id(request)? else {
+            return Err(
+                SourceError::new(SourceKind::MimPam, ErrorKind::OutcomeUnknown)
+                    .with_detail("this request carries no approval to read"),
+            );
         };
-        Ok(Approval {
-            id: id.clone(),
-            stages: vec![Stage {
-                id,
-                name: None,
-                status: StageStatus::InProgress,
-                assigned_to_me: true,
-                review: None,
-            }],
-        })
+        settle(&self.all_pending().await?, id)
     }
 
     async fn decide(
@@ -195,7 +312,7 @@ impl RequestSource for MimPamSource {
         false
     }
 
-    async fn my_requests(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
+    async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
         self.own().await
     }
 
@@ -213,8 +330,8 @@ impl RequestSource for MimPamSource {
         self.http.write(Method::POST, &url, None).await.map(|_| ())
     }
 
-    async fn history(&self, _range: &DateRange) -> Result<Vec<ApprovalRequest>, SourceError> {
-        Ok(Vec::new())
+    async fn history(&self, _range: &DateRange) -> Result<Listing<ApprovalRequest>, SourceError> {
+        Ok(Listing::default())
     }
 
     fn history_note(&self) -> &'static str {
@@ -224,23 +341,30 @@ impl RequestSource for MimPamSource {
 
 #[cfg(test)]
 mod tests {
+    use super::super::wire::fixture;
     use super::*;
+
+    fn parse_pending(item: &Value) -> Result<ApprovalRequest, super::super::Unreadable> {
+        super::super::wire::only(MimPamSource::read_pending(std::slice::from_ref(item)))
+    }
+
+    fn parse_own(item: &Value) -> Result<ApprovalRequest, Invalid> {
+        ApprovalRequest::try_from(wire::read::<OwnWire>(item)?)
+    }
 
     #[test]
     fn maps_the_documented_odata_v3_shape() {
-        let path = format!(
-            "{}/tests/fixtures/mim_pending.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let body: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let body = fixture("mim_pending.json");
         let request = parse_pending(&body["value"][0]).unwrap();
         assert_eq!(
             request.key,
             RequestKey::new(SourceKind::MimPam, "9802d7b7-b4e9-4fe4-8f5c-649cda127e49")
         );
         assert_eq!(
-            request.approval_id.as_deref(),
-            Some("5dbd9d0c-0a9d-4f75-8cbd-ff6ffdc00143")
+            request.source_ref,
+            SourceRef::MimPam {
+                approval_object_id: Some("5dbd9d0c-0a9d-4f75-8cbd-ff6ffdc00143".into())
+            }
         );
         assert_eq!(request.requester.name(), "PRIV.Jen");
         assert_eq!(
@@ -284,5 +408,41 @@ mod tests {
         assert_eq!(request.status, RequestStatus::Approved);
         assert_eq!(request.role.name, "PRIV Domain Admins");
         assert_eq!(request.duration, Some(IsoDuration::from_hours(2)));
+    }
+
+    #[test]
+    fn an_unknown_status_and_missing_optional_fields_are_shown_as_they_came() {
+        let body = fixture("mim_unknown_values.json");
+        let listing = MimPamSource::read_pending(body["value"].as_array().unwrap());
+        assert!(listing.unreadable.is_empty(), "{:?}", listing.unreadable);
+        let request = &listing.items[0];
+        assert_eq!(request.justification, None);
+        assert_eq!(request.duration, None);
+        assert_eq!(request.start, None);
+        assert_eq!(request.requester.name(), "CONTOSO\\alexw");
+        let own = parse_own(&body["own"][0]).unwrap();
+        assert_eq!(own.status, RequestStatus::Other("PendingMFA".into()));
+        assert_eq!(own.role.name, "Elevation to PRIV Domain Admins");
+        assert_eq!(own.end, None);
+    }
+
+    #[test]
+    fn a_request_without_its_guid_is_unreadable_by_name() {
+        let mut body = fixture("mim_pending.json");
+        body["value"][0]["ApprovalObjectID"] = serde_json::json!({ "Value": null });
+        let e = parse_pending(&body["value"][0]).unwrap_err();
+        assert_eq!(e.at, "value[0].ApprovalObjectID");
+        assert_eq!(e.problem, "missing");
+    }
+
+    #[test]
+    fn reading_back_tells_open_from_unknown_and_never_guesses() {
+        let body = fixture("mim_pending.json");
+        let pending = MimPamSource::read_pending(body["value"].as_array().unwrap());
+        let open = settle(&pending, "5DBD9D0C-0A9D-4F75-8CBD-FF6FFDC00143").unwrap();
+        assert!(open.decidable_stage().is_some());
+        let gone = settle(&pending, "11111111-2222-3333-4444-555555555555").unwrap_err();
+        assert_eq!(gone.kind, ErrorKind::OutcomeUnknown);
+        assert!(gone.to_string().contains("could not be read"), "{gone}");
     }
 }

@@ -1,83 +1,158 @@
 //! The internal admin portal's PIM API, as fixed in `PORTAL_API.md`: pending approvals, approve/deny
-//! with a justification, the approver's history and the caller's own requests.
+//! with a justification, the approver's history and the caller's own requests. A request carries its
+//! own decision; the contract has no single-request read, so a request is found again in the lists.
 
 use super::http::Http;
-use super::json::{self, text, timestamp};
-use super::{ErrorKind, Me, RequestSource, SourceError};
+use super::wire::{self, text, time, Invalid};
+use super::{ErrorKind, Listing, Me, RequestSource, SourceError};
 use crate::domain::history::DateRange;
 use crate::domain::*;
 use async_trait::async_trait;
 use gloo_net::http::Method;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 const API: &str = "/api/security/pim";
 
-#[derive(Clone)]
-pub struct PortalSource {
-    http: Http,
-    me: Me,
+/// The request object of `PORTAL_API.md`; `status` and `requestType` are read as text (clients must
+/// show any other status as it came).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PortalRequest {
+    id: String,
+    status: Option<String>,
+    request_type: Option<String>,
+    requestor: Option<PortalPerson>,
+    role: Option<PortalNamed>,
+    scope: Option<PortalNamed>,
+    duration: Option<String>,
+    start_date_time: Option<String>,
+    justification: Option<String>,
+    ticket: Option<PortalTicket>,
+    requested_date_time: String,
+    decision: Option<PortalDecision>,
 }
 
-fn person(item: &Value, pointer: &str) -> Person {
-    Person {
-        id: text(item, &format!("{pointer}/id")),
-        display_name: text(item, &format!("{pointer}/displayName")),
-        upn: text(item, &format!("{pointer}/userPrincipalName")),
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PortalPerson {
+    id: Option<String>,
+    display_name: Option<String>,
+    user_principal_name: Option<String>,
+}
+
+impl From<PortalPerson> for Person {
+    fn from(p: PortalPerson) -> Self {
+        Person {
+            id: text(p.id.as_deref()),
+            display_name: text(p.display_name.as_deref()),
+            upn: text(p.user_principal_name.as_deref()),
+        }
     }
 }
 
-/// One portal request object.
-pub fn parse_request(item: &Value) -> Result<ApprovalRequest, SourceError> {
-    let malformed = |what: &str| SourceError::malformed(SourceKind::PortalApi, what.to_string());
-    let id = text(item, "/id").ok_or_else(|| malformed("a request without \"id\""))?;
-    let created = timestamp(item, "/requestedDateTime")
-        .ok_or_else(|| malformed("a request without requestedDateTime"))?;
-    let review = item
-        .get("decision")
-        .filter(|d| d.is_object())
-        .and_then(|d| {
-            Some(Review {
-                decision: Decision::from_review_result(&text(d, "/result")?)?,
-                by: person(d, "/by"),
-                at: timestamp(d, "/dateTime"),
-                justification: text(d, "/justification"),
-            })
-        });
-    let scope_id = text(item, "/scope/id").unwrap_or_else(|| "/".into());
-    Ok(ApprovalRequest {
-        key: RequestKey::new(SourceKind::PortalApi, id.clone()),
-        requester: person(item, "/requestor"),
-        role: RoleRef {
-            id: text(item, "/role/id"),
-            name: text(item, "/role/displayName").unwrap_or_else(|| "Unknown role".into()),
-        },
-        scope: ScopeRef {
-            name: text(item, "/scope/displayName").unwrap_or_else(|| scope_id.clone()),
-            id: scope_id,
-        },
-        action: RequestAction::parse(
-            &text(item, "/requestType").unwrap_or_else(|| "activate".into()),
-        ),
-        status: RequestStatus::from_service(&text(item, "/status").unwrap_or_default()),
-        created,
-        start: timestamp(item, "/startDateTime"),
-        duration: text(item, "/duration").and_then(|d| IsoDuration::parse(&d)),
-        end: None,
-        justification: text(item, "/justification"),
-        ticket: Ticket::from_parts(text(item, "/ticket/number"), text(item, "/ticket/system")),
-        completed: review.as_ref().and_then(|r| r.at),
-        review,
-        approval_id: Some(id),
-        locator: None,
-    })
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PortalNamed {
+    id: Option<String>,
+    display_name: Option<String>,
 }
 
-pub fn decision_url(base: &str, id: &str, decision: Decision) -> String {
+#[derive(Deserialize)]
+struct PortalTicket {
+    number: Option<String>,
+    system: Option<String>,
+}
+
+/// `{ "result": "Approved" | "Denied", "by", "dateTime", "justification" }`; `null` while pending.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PortalDecision {
+    result: Option<String>,
+    by: Option<PortalPerson>,
+    date_time: Option<String>,
+    justification: Option<String>,
+}
+
+impl PortalDecision {
+    /// The review, when `result` is one we know.
+    fn review(self) -> Option<Review> {
+        Some(Review {
+            decision: Decision::from_review_result(self.result.as_deref()?)?,
+            by: self.by.unwrap_or_default().into(),
+            at: time(self.date_time.as_deref()),
+            justification: text(self.justification.as_deref()),
+        })
+    }
+}
+
+impl TryFrom<PortalRequest> for ApprovalRequest {
+    type Error = Invalid;
+
+    fn try_from(r: PortalRequest) -> Result<Self, Invalid> {
+        let created = wire::required_time(&r.requested_date_time, "requestedDateTime")?;
+        let review = r.decision.and_then(PortalDecision::review);
+        let (role, scope) = (r.role.unwrap_or_default(), r.scope.unwrap_or_default());
+        let scope_id = text(scope.id.as_deref()).unwrap_or_else(|| "/".into());
+        Ok(ApprovalRequest {
+            key: RequestKey::new(SourceKind::PortalApi, r.id),
+            requester: r.requestor.unwrap_or_default().into(),
+            role: RoleRef {
+                id: text(role.id.as_deref()),
+                name: text(role.display_name.as_deref()).unwrap_or_else(|| "Unknown role".into()),
+            },
+            scope: ScopeRef {
+                name: text(scope.display_name.as_deref()).unwrap_or_else(|| scope_id.clone()),
+                id: scope_id,
+            },
+            action: RequestAction::parse(
+                &text(r.request_type.as_deref()).unwrap_or_else(|| "activate".into()),
+            ),
+            status: RequestStatus::from_service(r.status.as_deref().unwrap_or_default()),
+            created,
+            start: time(r.start_date_time.as_deref()),
+            duration: text(r.duration.as_deref()).and_then(|d| IsoDuration::parse(&d)),
+            end: None,
+            justification: text(r.justification.as_deref()),
+            ticket: r.ticket.and_then(|t| {
+                Ticket::from_parts(text(t.number.as_deref()), text(t.system.as_deref()))
+            }),
+            completed: review.as_ref().and_then(|r| r.at),
+            review,
+            source_ref: SourceRef::Portal,
+        })
+    }
+}
+
+fn decision_url(base: &str, id: &str, decision: Decision) -> String {
     let verb = match decision {
         Decision::Approve => "approve",
         Decision::Deny => "deny",
     };
-    format!("{base}{API}/approvals/{}/{verb}", json::encode(id))
+    format!("{base}{API}/approvals/{}/{verb}", wire::encode(id))
+}
+
+/// The approval a portal request implies: one stage, mine to decide while it is pending and not mine.
+fn implied_approval(request: &ApprovalRequest, me: &str) -> Approval {
+    Approval {
+        id: request.key.id.clone(),
+        stages: vec![Stage {
+            id: request.key.id.clone(),
+            name: None,
+            status: if request.is_pending() {
+                StageStatus::InProgress
+            } else {
+                StageStatus::Completed
+            },
+            assigned_to_me: request.is_pending() && !request.requested_by(me),
+            review: request.review.clone(),
+        }],
+    }
+}
+
+pub(crate) struct PortalSource {
+    http: Http,
+    me: Me,
 }
 
 impl PortalSource {
@@ -85,12 +160,21 @@ impl PortalSource {
         PortalSource { http, me }
     }
 
-    async fn list(&self, path_and_query: &str) -> Result<Vec<ApprovalRequest>, SourceError> {
-        let items = self
-            .http
-            .get_all(&self.http.url(&format!("{API}{path_and_query}")))
-            .await?;
-        items.iter().map(parse_request).collect()
+    fn url(&self, path_and_query: &str) -> String {
+        self.http.url(&format!("{API}{path_and_query}"))
+    }
+
+    fn read_page(items: &[Value]) -> Listing<ApprovalRequest> {
+        wire::read_items::<PortalRequest, _>(
+            SourceKind::PortalApi,
+            items,
+            ApprovalRequest::try_from,
+        )
+    }
+
+    async fn list(&self, path_and_query: &str) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let items = self.http.get_all(&self.url(path_and_query)).await?;
+        Ok(Self::read_page(&items))
     }
 }
 
@@ -100,8 +184,15 @@ impl RequestSource for PortalSource {
         SourceKind::PortalApi
     }
 
-    async fn pending(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
-        self.list("/pending-approvals").await
+    async fn pending(
+        &self,
+        on_page: &mut dyn FnMut(Listing<ApprovalRequest>),
+    ) -> Result<(), SourceError> {
+        self.http
+            .pages(&self.url("/pending-approvals"), &mut |items| {
+                on_page(Self::read_page(&items))
+            })
+            .await
     }
 
     /// The contract has no single-request read; look in the three lists (pending first: freshest).
@@ -111,30 +202,27 @@ impl RequestSource for PortalSource {
             self.list("/requests/history"),
             self.list("/my-requests")
         );
-        Ok(pending?
-            .into_iter()
-            .chain(history?)
-            .chain(mine?)
-            .find(|r| r.key.id == id))
+        let mut all = pending?;
+        all.extend(history?);
+        all.extend(mine?);
+        super::found(SourceKind::PortalApi, all, |r| r.key.id == id)
     }
 
     /// The request carries its own decision; a pending request of someone else is mine to decide.
     async fn approval(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
-        let open = request.is_pending() && !request.requested_by(&self.me.object_id);
-        Ok(Approval {
-            id: request.key.id.clone(),
-            stages: vec![Stage {
-                id: request.key.id.clone(),
-                name: None,
-                status: if request.is_pending() {
-                    StageStatus::InProgress
-                } else {
-                    StageStatus::Completed
-                },
-                assigned_to_me: open,
-                review: request.review.clone(),
-            }],
-        })
+        Ok(implied_approval(request, &self.me.object_id))
+    }
+
+    /// Finds the request again in the service's lists and reads its decision from there; a request the
+    /// service no longer lists anywhere leaves the outcome unknown.
+    async fn read_back(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
+        match self.find(&request.key.id).await? {
+            Some(fresh) => Ok(implied_approval(&fresh, &self.me.object_id)),
+            None => Err(
+                SourceError::new(SourceKind::PortalApi, ErrorKind::OutcomeUnknown)
+                    .with_detail("the portal no longer lists this request"),
+            ),
+        }
     }
 
     async fn decide(
@@ -152,7 +240,7 @@ impl RequestSource for PortalSource {
             .map(|_| ())
     }
 
-    async fn my_requests(&self) -> Result<Vec<ApprovalRequest>, SourceError> {
+    async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
         self.list("/my-requests").await
     }
 
@@ -168,19 +256,14 @@ impl RequestSource for PortalSource {
         )
     }
 
-    async fn history(&self, range: &DateRange) -> Result<Vec<ApprovalRequest>, SourceError> {
+    async fn history(&self, range: &DateRange) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let stamp = |t: chrono::DateTime<chrono::Utc>| {
+            wire::encode(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        };
         let query = format!(
             "/requests/history?from={}&to={}",
-            json::encode(
-                &range
-                    .from
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-            ),
-            json::encode(
-                &range
-                    .to
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-            )
+            stamp(range.from),
+            stamp(range.to)
         );
         self.list(&query).await
     }
@@ -192,7 +275,12 @@ impl RequestSource for PortalSource {
 
 #[cfg(test)]
 mod tests {
+    use super::super::wire::fixture;
     use super::*;
+
+    fn parse_request(item: &Value) -> Result<ApprovalRequest, super::super::Unreadable> {
+        super::super::wire::only(PortalSource::read_page(std::slice::from_ref(item)))
+    }
 
     fn contract_example() -> Value {
         serde_json::json!({
@@ -249,5 +337,44 @@ mod tests {
             decision_url("https://a", "../x", Decision::Approve),
             "https://a/api/security/pim/approvals/..%2Fx/approve"
         );
+    }
+
+    #[test]
+    fn an_unknown_status_and_a_missing_ticket_are_shown_as_they_came() {
+        let body = fixture("portal_unknown_values.json");
+        let listing = PortalSource::read_page(body["value"].as_array().unwrap());
+        assert!(listing.unreadable.is_empty(), "{:?}", listing.unreadable);
+        let request = &listing.items[0];
+        assert_eq!(request.status, RequestStatus::Other("Escalated".into()));
+        assert_eq!(request.status.label(), "Escalated");
+        assert_eq!(request.ticket, None);
+        assert_eq!(
+            request.action,
+            RequestAction::Activate,
+            "requestType absent"
+        );
+        assert_eq!(
+            request.review, None,
+            "an unknown decision result is no review"
+        );
+        assert_eq!(request.scope.id, "/");
+    }
+
+    #[test]
+    fn the_implied_approval_follows_the_fresh_request() {
+        let pending = parse_request(&contract_example()).unwrap();
+        assert!(implied_approval(&pending, "someone-else")
+            .decidable_stage()
+            .is_some());
+        assert!(implied_approval(&pending, "5C7F")
+            .decidable_stage()
+            .is_none());
+        let mut decided = contract_example();
+        decided["status"] = "Approved".into();
+        decided["decision"] = serde_json::json!({ "result": "Approved",
+            "by": { "id": "a1", "displayName": "Adele Vance" }, "dateTime": "2026-11-22T14:02:00Z" });
+        let approval = implied_approval(&parse_request(&decided).unwrap(), "a1");
+        assert_eq!(approval.settling_review().unwrap().by.name(), "Adele Vance");
+        assert!(approval.decidable_stage().is_none());
     }
 }

@@ -141,7 +141,7 @@ impl QueueStore {
                     fresh.extend(admitted);
                 }
             };
-            let result = source.pending_pages(&mut on_page).await;
+            let result = source.pending(&mut on_page).await;
             if !store.is_current(kind, generation) {
                 return;
             }

@@ -34,7 +34,11 @@ async fn after_24_hours_one_banner_and_sign_in_again_returns_with_the_draft() {
 
     // A day and an hour later (the requests made again relative to that time), the page is reloaded.
     world
-        .control("POST", "/_emulator/clock/advance", json!({ "minutes": 25 * 60 }))
+        .control(
+            "POST",
+            "/_emulator/clock/advance",
+            json!({ "minutes": 25 * 60 }),
+        )
         .await;
     fresh_demo_requests(&world).await;
     world.clear_log().await;
@@ -93,7 +97,10 @@ async fn a_token_that_expired_while_the_page_was_open_is_renewed_once_on_the_wri
 
     world.click("[data-testid=approve]").await;
     world
-        .wait_for_text("[data-testid=confirmation]", "The service confirmed your decision")
+        .wait_for_text(
+            "[data-testid=confirmation]",
+            "The service confirmed your decision",
+        )
         .await;
     let log = world.log().await;
     let refreshes = calls(&log, "POST", "/oauth2/v2.0/token").len();
