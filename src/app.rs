@@ -7,7 +7,7 @@ use crate::auth::session::OAuthSession;
 use crate::auth::{Account, AuthError, TokenSource};
 use crate::components::header::Header;
 use crate::components::host_bridge::HostBridge;
-use crate::config::{self, AppConfig, ConfigError};
+use crate::config::{self, AppConfig, ConfigError, Density, Theme};
 use crate::pages::sign_in::SignInPage;
 use crate::pages::{
     approve::ApprovePage, approved_by_me::ApprovedByMePage, config_error::ConfigErrorPage,
@@ -106,22 +106,24 @@ enum Boot {
 }
 
 /// Sets `data-theme` / `data-density` on `<html>` (`None` leaves the current value).
-pub fn apply_theme(theme: Option<&str>, density: Option<&str>) {
+pub fn apply_theme(theme: Option<Theme>, density: Option<Density>) {
     let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
     else {
         return;
     };
-    if let Some(theme) = theme.filter(|t| matches!(*t, "light" | "dark" | "auto")) {
-        if theme == "auto" {
+    match theme {
+        Some(Theme::Auto) => {
             let _ = root.remove_attribute("data-theme");
-        } else {
-            let _ = root.set_attribute("data-theme", theme);
         }
+        Some(theme) => {
+            let _ = root.set_attribute("data-theme", theme.as_str());
+        }
+        None => {}
     }
-    if let Some(density) = density.filter(|d| matches!(*d, "compact" | "comfortable")) {
-        let _ = root.set_attribute("data-density", density);
+    if let Some(density) = density {
+        let _ = root.set_attribute("data-density", density.as_str());
     }
 }
 
@@ -184,10 +186,7 @@ async fn boot() -> Boot {
         Ok(c) => Rc::new(c),
         Err(e) => return Boot::BadConfig(e),
     };
-    apply_theme(
-        config.embedding.theme.as_deref(),
-        config.embedding.density.as_deref(),
-    );
+    apply_theme(config.embedding.theme, config.embedding.density);
     let host = (embed::is_embedded() && !config.embedding.allowed_parent_origins.is_empty())
         .then(|| HostChannel::connect(config.embedding.clone()));
     if let (Some(host), true) = (host.clone(), config.embedding.tokens_from_host) {

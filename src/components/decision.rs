@@ -2,7 +2,7 @@
 //! sends one write; the typed justification survives every failure; success is shown only when the
 //! service confirmed it (a dropped connection is followed by a read to find out what happened).
 
-use crate::domain::checks::{blocker, Blocker};
+use crate::domain::blockers::{blocker, Blocker};
 use crate::domain::{
     Approval, ApprovalRequest, Decision, Person, RequestStatus, Review, SourceKind,
 };

@@ -4,6 +4,7 @@
 
 use crate::app::apply_theme;
 use crate::auth::embed::AppMessage;
+use crate::config::{Density, Theme};
 use crate::state::use_app;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -18,7 +19,12 @@ pub fn HostBridge() -> impl IntoView {
     };
     let navigate = use_navigate();
     host.on_navigate(move |path| navigate(&crate::app::href(&path), Default::default()));
-    host.on_theme(|theme, density| apply_theme(theme.as_deref(), density.as_deref()));
+    host.on_theme(|theme, density| {
+        apply_theme(
+            theme.as_deref().and_then(Theme::parse),
+            density.as_deref().and_then(Density::parse),
+        )
+    });
 
     let pending = Memo::new(move |_| (!app.queue.is_loading()).then(|| app.queue.requests().len()));
     let count_host = host.clone();

@@ -91,7 +91,9 @@ pub fn parse_request(item: &Value) -> Result<ApprovalRequest, SourceError> {
         status: RequestStatus::from_service(&text(p, "/status").unwrap_or_default()),
         created,
         start: timestamp(p, "/scheduleInfo/startDateTime"),
-        duration: text(p, "/scheduleInfo/expiration/duration").and_then(|d| IsoDuration::parse(&d)),
+        duration: RequestedDuration::from_iso(
+            text(p, "/scheduleInfo/expiration/duration").as_deref(),
+        ),
         end: timestamp(p, "/scheduleInfo/expiration/endDateTime"),
         justification: text(p, "/justification"),
         ticket: Ticket::from_parts(
@@ -328,7 +330,7 @@ mod tests {
             "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f"
         );
         assert_eq!(request.status, RequestStatus::Approved);
-        assert_eq!(request.duration, Some(IsoDuration::from_hours(8)));
+        assert_eq!(request.duration.known(), Some(IsoDuration::from_hours(8)));
         assert_eq!(request.approval_id, None);
     }
 

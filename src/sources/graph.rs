@@ -198,8 +198,9 @@ pub fn parse_request(flavor: &GraphFlavor, item: &Value) -> Result<ApprovalReque
         status: RequestStatus::from_service(&text(item, "/status").unwrap_or_default()),
         created,
         start: timestamp(item, "/scheduleInfo/startDateTime"),
-        duration: text(item, "/scheduleInfo/expiration/duration")
-            .and_then(|d| IsoDuration::parse(&d)),
+        duration: RequestedDuration::from_iso(
+            text(item, "/scheduleInfo/expiration/duration").as_deref(),
+        ),
         end: timestamp(item, "/scheduleInfo/expiration/endDateTime"),
         justification: text(item, "/justification"),
         ticket: Ticket::from_parts(

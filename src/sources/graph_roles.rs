@@ -68,7 +68,10 @@ mod tests {
         );
         // PascalCase action, camelCase expiration type: both understood.
         assert_eq!(request.action, RequestAction::Activate);
-        assert_eq!(request.duration, Some(IsoDuration::from_minutes(330)));
+        assert_eq!(
+            request.duration.known(),
+            Some(IsoDuration::from_minutes(330))
+        );
         // completedDateTime is set although the request is pending: it must not mean "done".
         assert!(request.completed.is_some());
         assert_eq!(request.status, RequestStatus::Pending);

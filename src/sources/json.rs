@@ -1,7 +1,7 @@
 //! Small, forgiving readers for service JSON: optional strings, timestamps, and list pages. Services
 //! differ in casing and nullability, so every reader tolerates a missing or `null` field.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// A non-empty string at `path` (a JSON pointer such as `/principal/displayName`).
@@ -20,14 +20,7 @@ pub fn timestamp(value: &Value, pointer: &str) -> Option<DateTime<Utc>> {
 }
 
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|n| n.and_utc())
-        })
+    crate::domain::time::parse_instant(text)
 }
 
 pub fn boolean(value: &Value, pointer: &str) -> bool {

@@ -61,7 +61,7 @@ pub fn parse_request(item: &Value) -> Result<ApprovalRequest, SourceError> {
         status: RequestStatus::from_service(&text(item, "/status").unwrap_or_default()),
         created,
         start: timestamp(item, "/startDateTime"),
-        duration: text(item, "/duration").and_then(|d| IsoDuration::parse(&d)),
+        duration: RequestedDuration::from_iso(text(item, "/duration").as_deref()),
         end: None,
         justification: text(item, "/justification"),
         ticket: Ticket::from_parts(text(item, "/ticket/number"), text(item, "/ticket/system")),
@@ -216,7 +216,7 @@ mod tests {
             request.role.id.as_deref(),
             Some("62e90394-69f5-4237-9190-012177145e10")
         );
-        assert_eq!(request.duration, Some(IsoDuration::from_hours(2)));
+        assert_eq!(request.duration.known(), Some(IsoDuration::from_hours(2)));
         assert_eq!(
             request.ticket.as_ref().unwrap().system.as_deref(),
             Some("ServiceNow")
