@@ -107,16 +107,13 @@ impl Filter {
             || self.expires_within != ExpiresWithin::Any
     }
 
-    pub fn matches(
-        &self,
-        request: &ApprovalRequest,
-        risk: &RiskPolicy,
-        now: DateTime<Utc>,
-    ) -> bool {
+    /// Does `row` pass every filter at `now`? `needle` is the search text in its search form.
+    fn matches(&self, row: &Row, needle: &str, now: DateTime<Utc>) -> bool {
+        let (request, level) = (row.request, row.risk);
         if !self.sources.is_empty() && !self.sources.contains(&request.key.source) {
             return false;
         }
-        if !self.risks.is_empty() && !self.risks.contains(&risk.level(&request.role)) {
+        if !self.risks.is_empty() && !self.risks.contains(&level) {
             return false;
         }
         if let ExpiresWithin::Hours(hours) = self.expires_within {
@@ -125,13 +122,12 @@ impl Filter {
                 return false;
             }
         }
-        let needle = text::search_form(self.text.trim());
-        needle.is_empty() || searchable_text(request, risk).contains(&needle)
+        needle.is_empty() || searchable_text(request, level).contains(needle)
     }
 }
 
 /// Every column's text in its search form (lower case, hidden characters removed).
-fn searchable_text(request: &ApprovalRequest, risk: &RiskPolicy) -> String {
+fn searchable_text(request: &ApprovalRequest, level: RiskLevel) -> String {
     let ticket = request
         .ticket
         .as_ref()
@@ -152,12 +148,13 @@ fn searchable_text(request: &ApprovalRequest, risk: &RiskPolicy) -> String {
         request.justification.as_deref().unwrap_or(""),
         &ticket,
         request.key.source.label(),
-        risk.level(&request.role).label(),
+        level.label(),
         &request.key.id,
     ])
 }
 
-/// A row being sorted, with its risk level worked out once rather than in every comparison.
+/// A row being arranged, with its risk level worked out once rather than in every comparison (and
+/// only when something reads it).
 struct Row<'a> {
     request: &'a ApprovalRequest,
     risk: RiskLevel,
@@ -193,13 +190,20 @@ pub fn arrange(
     risk: &RiskPolicy,
     now: DateTime<Utc>,
 ) -> Vec<ApprovalRequest> {
+    let needle = text::search_form(filter.text.trim());
+    // Risk is worked out only when the risk filter, the search or the sort reads it.
+    let needs_risk = !filter.risks.is_empty() || !needle.is_empty() || sort.column == Column::Risk;
     let mut rows: Vec<Row> = requests
         .iter()
-        .filter(|r| filter.matches(r, risk, now))
         .map(|request| Row {
             request,
-            risk: risk.level(&request.role),
+            risk: if needs_risk {
+                risk.level(&request.role)
+            } else {
+                RiskLevel::Normal
+            },
         })
+        .filter(|row| filter.matches(row, &needle, now))
         .collect();
     rows.sort_by(|x, y| {
         let (a, b) = (x.request, y.request);

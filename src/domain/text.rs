@@ -10,6 +10,9 @@ use std::borrow::Cow;
 
 /// Characters that change how text is shown (or split words) without being visible themselves.
 pub fn is_hidden(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r');
+    }
     matches!(
         c,
         // Bidirectional embeddings, overrides, isolates and marks.
@@ -68,11 +71,17 @@ pub fn search_form(text: &str) -> String {
     without_hidden(text).to_lowercase()
 }
 
-/// One haystack for a search over several fields, each in its [`search_form`] (a separator no one can
-/// type, being hidden itself, keeps the fields apart).
+/// One haystack for a search over several fields, in their [`search_form`] and kept apart by a
+/// separator no one can type (being hidden itself, it never survives into a needle).
 pub fn searchable(fields: &[&str]) -> String {
-    let forms: Vec<String> = fields.iter().map(|field| search_form(field)).collect();
-    forms.join("\u{1f}")
+    let mut haystack = String::with_capacity(fields.iter().map(|f| f.len() + 1).sum());
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            haystack.push('\u{1f}');
+        }
+        haystack.extend(field.chars().filter(|c| !is_hidden(*c)));
+    }
+    haystack.to_lowercase()
 }
 
 /// A role name as risk matching compares it: hidden characters removed, look-alike letters (Cyrillic
