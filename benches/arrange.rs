@@ -19,7 +19,6 @@ fn synthetic(n: usize) -> Vec<ApprovalRequest> {
     ];
     (0..n)
         .map(|i| ApprovalRequest {
-            key: RequestKey::new(SourceKind::ALL[i % 5], format!("req-{i}")),
             requester: Person {
                 id: Some(format!("user-{}", i % 97)),
                 display_name: Some(format!("Requester {}", i % 97)),
@@ -33,12 +32,7 @@ fn synthetic(n: usize) -> Vec<ApprovalRequest> {
                 id: "/".into(),
                 name: format!("Scope {}", i % 13),
             },
-            action: RequestAction::Activate,
-            status: RequestStatus::Pending,
-            created: now - Duration::minutes((i % 1400) as i64),
-            start: None,
-            duration: Some(IsoDuration::from_minutes(30 + (i % 8) as i64 * 30)),
-            end: None,
+            duration: RequestedDuration::Known(IsoDuration::from_minutes(30 + (i % 8) as i64 * 30)),
             justification: Some(format!(
                 "Change {i}: rotate credentials for service {}",
                 i % 31
@@ -47,9 +41,11 @@ fn synthetic(n: usize) -> Vec<ApprovalRequest> {
                 number: format!("CHG-{i}"),
                 system: None,
             }),
-            completed: None,
-            review: None,
-            source_ref: SourceRef::Portal,
+            ..ApprovalRequest::new(
+                RequestKey::new(SourceKind::ALL[i % 5], format!("req-{i}")),
+                now - Duration::minutes((i % 1400) as i64),
+                SourceRef::Portal,
+            )
         })
         .collect()
 }

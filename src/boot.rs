@@ -33,10 +33,7 @@ pub async fn boot() -> Boot {
         Ok(c) => Rc::new(c),
         Err(e) => return Boot::BadConfig(e),
     };
-    theme::apply(
-        config.embedding.theme.as_deref(),
-        config.embedding.density.as_deref(),
-    );
+    theme::apply(config.embedding.theme, config.embedding.density);
     let host = (embed::is_embedded() && !config.embedding.allowed_parent_origins.is_empty())
         .then(|| HostChannel::connect(config.embedding.clone()));
     if let (Some(host), true) = (host.clone(), config.embedding.tokens_from_host) {

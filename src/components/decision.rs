@@ -6,7 +6,7 @@
 
 use crate::components::source_status::SourceErrorView;
 use crate::components::time::LocalTime;
-use crate::domain::checks::Blocker;
+use crate::domain::blockers::Blocker;
 use crate::domain::outcome::Outcome;
 use crate::domain::{Approval, ApprovalRequest, Decision, SourceKind};
 use crate::state::decisions::{DecisionInput, DecisionState, Settled};

@@ -4,6 +4,7 @@
 
 use crate::auth::embed::AppMessage;
 use crate::components::hooks::use_resize_observer;
+use crate::config::{Density, Theme};
 use crate::routes;
 use crate::state::use_app;
 use crate::theme;
@@ -24,7 +25,12 @@ pub fn HostBridge() -> impl IntoView {
             Default::default(),
         )
     });
-    host.on_theme(|theme, density| theme::apply(theme.as_deref(), density.as_deref()));
+    host.on_theme(|theme, density| {
+        theme::apply(
+            theme.as_deref().and_then(Theme::parse),
+            density.as_deref().and_then(Density::parse),
+        )
+    });
 
     let pending = Memo::new(move |_| (!app.queue.is_loading()).then(|| app.queue.count()));
     let count_host = host.clone();

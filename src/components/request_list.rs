@@ -42,7 +42,7 @@ pub fn RequestList(
             let requester = request.requester.name().to_string();
             let route = crate::routes::Route::Request(request.key.clone()).href();
             let (source, id) = (request.key.source, request.key.id.clone());
-            let duration = request.duration.map(|d| d.to_string()).unwrap_or_else(|| "Not specified".into());
+            let duration = request.duration.to_string();
             let (activated, ends) = (request.activated_at(), request.access_ends_at());
             let cancel = cancellable(&request).then(|| {
                 let label = format!("Cancel your request for {}", request.role.name);

@@ -1,5 +1,6 @@
 //! PIM's fixed approval window: a request expires 24 hours after it was made, whatever the policy says.
 
+use super::time::later;
 use chrono::{DateTime, Duration, Utc};
 
 /// The approval window. Microsoft: "The 24 hour approval time window isn't configurable."
@@ -8,8 +9,9 @@ pub const APPROVAL_WINDOW: Duration = Duration::hours(24);
 /// Requests with less than this left are marked in the queue.
 pub const URGENT_WITHIN: Duration = Duration::hours(1);
 
+/// When the window closes (the end of representable time for a creation date at its very end).
 pub fn expires_at(created: DateTime<Utc>) -> DateTime<Utc> {
-    created + APPROVAL_WINDOW
+    later(created, APPROVAL_WINDOW)
 }
 
 pub fn is_expired(created: DateTime<Utc>, now: DateTime<Utc>) -> bool {
@@ -18,7 +20,9 @@ pub fn is_expired(created: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 
 /// Time left to decide, never negative.
 pub fn time_left(created: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
-    (expires_at(created) - now).max(Duration::zero())
+    expires_at(created)
+        .signed_duration_since(now)
+        .max(Duration::zero())
 }
 
 pub fn is_urgent(created: DateTime<Utc>, now: DateTime<Utc>) -> bool {
@@ -73,6 +77,19 @@ mod tests {
             "38 s"
         );
         assert_eq!(countdown(created, created + Duration::hours(25)), "Expired");
+    }
+
+    #[test]
+    fn creation_dates_at_the_end_of_time_never_panic() {
+        let end = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(expires_at(end), end);
+        assert!(!is_expired(end, at(12, 0)));
+        assert_eq!(
+            countdown(end - Duration::hours(1), end - Duration::hours(1)),
+            "1 h 0 min"
+        );
+        assert_eq!(countdown(DateTime::<Utc>::MIN_UTC, at(12, 0)), "Expired");
+        assert!(time_left(end, DateTime::<Utc>::MIN_UTC) > Duration::days(365));
     }
 
     #[test]

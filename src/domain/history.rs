@@ -1,8 +1,11 @@
 //! History views: the request overview (Pending, Approved 7 days, Denied 7 days, Expired), the
-//! "Requests I Approved" rows, and their date ranges.
+//! "Requests I Approved" rows with their search and sort, and their date ranges.
 
-use super::{ApprovalRequest, Decision, RequestStatus};
-use chrono::{DateTime, Duration, Utc};
+use super::sort::{Sort, SortColumn};
+use super::time::{days, earlier, later};
+use super::{text, ApprovalRequest, Decision, RequestStatus};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use std::cmp::Ordering;
 
 /// How far back the overview looks, as in the seed ("Approved (7 days)").
 pub const OVERVIEW_WINDOW: Duration = Duration::days(7);
@@ -46,10 +49,6 @@ impl Bucket {
             Bucket::Expired => "expired",
         }
     }
-
-    pub fn from_slug(slug: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|b| b.slug() == slug)
-    }
 }
 
 /// When a request left "pending": the review time, else the service's completion time, else (for
@@ -76,7 +75,7 @@ pub fn in_bucket(request: &ApprovalRequest, bucket: Bucket, now: DateTime<Utc>) 
             settled_at(request)
         };
         // No upper bound: a decision stamped by a service clock running ahead of ours still counts.
-        at.is_some_and(|at| at > now - OVERVIEW_WINDOW)
+        at.is_some_and(|at| at > earlier(now, OVERVIEW_WINDOW))
     };
     match bucket {
         Bucket::Pending => status == RequestStatus::Pending,
@@ -118,10 +117,19 @@ pub struct DateRange {
 impl DateRange {
     /// The last `days` days up to now, plus [`CLOCK_SKEW`]: a decision just made is stamped by the
     /// service's clock, which may run ahead of the browser's (and the page's clock ticks once a second).
-    pub fn last_days(days: i64, now: DateTime<Utc>) -> Self {
+    pub fn last_days(count: i64, now: DateTime<Utc>) -> Self {
         DateRange {
-            from: now - Duration::days(days),
-            to: now + CLOCK_SKEW,
+            from: earlier(now, days(count)),
+            to: later(now, CLOCK_SKEW),
+        }
+    }
+
+    /// From the start of day `first` to the end of day `last` (UTC), as a custom range picks them.
+    pub fn whole_days(first: NaiveDate, last: NaiveDate) -> Self {
+        let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
+        DateRange {
+            from: first.and_time(NaiveTime::MIN).and_utc(),
+            to: last.and_time(end_of_day).and_utc(),
         }
     }
 
@@ -131,7 +139,7 @@ impl DateRange {
 
     /// A range reaching further back than the services keep history.
     pub fn exceeds_retention(&self, now: DateTime<Utc>) -> bool {
-        self.from < now - Duration::days(PIM_RETENTION_DAYS)
+        self.from < earlier(now, days(PIM_RETENTION_DAYS))
     }
 }
 
@@ -169,11 +177,235 @@ pub fn decisions_by(requests: &[ApprovalRequest], me: &str, range: &DateRange) -
             })
         })
         .collect();
+    rows.sort_by(newest_first);
+    rows
+}
+
+fn newest_first(a: &MyDecision, b: &MyDecision) -> Ordering {
+    b.at.cmp(&a.at)
+        .then_with(|| a.request.key.cmp(&b.request.key))
+}
+
+/// The sortable columns of "Requests I Approved".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DecisionColumn {
+    Decided,
+    Decision,
+    Requester,
+    Role,
+    Source,
+}
+
+impl DecisionColumn {
+    pub const ALL: [DecisionColumn; 5] = [
+        DecisionColumn::Decided,
+        DecisionColumn::Decision,
+        DecisionColumn::Requester,
+        DecisionColumn::Role,
+        DecisionColumn::Source,
+    ];
+}
+
+impl SortColumn for DecisionColumn {
+    fn label(self) -> &'static str {
+        match self {
+            DecisionColumn::Decided => "Decided",
+            DecisionColumn::Decision => "Decision",
+            DecisionColumn::Requester => "Requestor",
+            DecisionColumn::Role => "Role",
+            DecisionColumn::Source => "Source",
+        }
+    }
+}
+
+impl Default for Sort<DecisionColumn> {
+    /// Newest decision first.
+    fn default() -> Self {
+        Sort {
+            column: DecisionColumn::Decided,
+            ascending: false,
+        }
+    }
+}
+
+impl MyDecision {
+    /// Does any shown field contain `needle` (already in its [`text::search_form`])?
+    fn matches(&self, needle: &str) -> bool {
+        let r = &self.request;
+        text::searchable(&[
+            r.requester.name(),
+            r.requester.upn.as_deref().unwrap_or(""),
+            &r.role.name,
+            &r.scope.name,
+            self.justification.as_deref().unwrap_or(""),
+            self.decision.past_tense(),
+            self.outcome(),
+            r.key.source.label(),
+        ])
+        .contains(needle)
+    }
+}
+
+/// Ascending order of two rows by `column`: decision times as instants (undated first), names
+/// ignoring case, sources by the name shown.
+fn compare_decisions(a: &MyDecision, b: &MyDecision, column: DecisionColumn) -> Ordering {
+    let lower = |s: &str| s.to_lowercase();
+    match column {
+        DecisionColumn::Decided => a.at.cmp(&b.at),
+        DecisionColumn::Decision => a.decision.past_tense().cmp(b.decision.past_tense()),
+        DecisionColumn::Requester => {
+            lower(a.request.requester.name()).cmp(&lower(b.request.requester.name()))
+        }
+        DecisionColumn::Role => lower(&a.request.role.name).cmp(&lower(&b.request.role.name)),
+        DecisionColumn::Source => a
+            .request
+            .key
+            .source
+            .label()
+            .cmp(b.request.key.source.label()),
+    }
+}
+
+/// The rows whose fields contain `search` (case and hidden characters ignored), in `sort`'s order;
+/// ties newest first, then by request.
+pub fn search_and_sort(
+    rows: Vec<MyDecision>,
+    search: &str,
+    sort: Sort<DecisionColumn>,
+) -> Vec<MyDecision> {
+    let needle = text::search_form(search.trim());
+    let mut rows: Vec<MyDecision> = rows
+        .into_iter()
+        .filter(|row| needle.is_empty() || row.matches(&needle))
+        .collect();
     rows.sort_by(|a, b| {
-        b.at.cmp(&a.at)
-            .then_with(|| a.request.key.cmp(&b.request.key))
+        sort.apply(compare_decisions(a, b, sort.column))
+            .then_with(|| newest_first(a, b))
     });
     rows
+}
+
+#[cfg(test)]
+mod decision_table_tests {
+    use super::*;
+    use crate::domain::*;
+    use chrono::TimeZone;
+
+    fn decided(id: &str, who: &str, role: &str, decision: Decision, at: Option<i64>) -> MyDecision {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        MyDecision {
+            request: ApprovalRequest {
+                requester: Person {
+                    display_name: Some(who.into()),
+                    upn: Some(format!("{}@contoso.example", who.to_lowercase())),
+                    ..Person::default()
+                },
+                role: RoleRef {
+                    id: None,
+                    name: role.into(),
+                },
+                status: RequestStatus::Approved,
+                ..ApprovalRequest::sample(id, now)
+            },
+            decision,
+            at: at.map(|minutes| now + Duration::minutes(minutes)),
+            justification: Some(format!("checked {id} on the bridge")),
+        }
+    }
+
+    fn rows() -> Vec<MyDecision> {
+        vec![
+            decided("a", "alex", "Owner", Decision::Approve, Some(5)),
+            decided("b", "Megan", "Reader", Decision::Deny, Some(-600)),
+            decided("c", "Diego", "owner", Decision::Approve, None),
+            decided(
+                "d",
+                "Zoë",
+                "Global\u{200B}Administrator",
+                Decision::Approve,
+                Some(-1),
+            ),
+        ]
+    }
+
+    fn ids(rows: &[MyDecision]) -> Vec<String> {
+        rows.iter().map(|r| r.request.key.id.clone()).collect()
+    }
+
+    fn sorted(column: DecisionColumn, ascending: bool) -> Vec<String> {
+        ids(&search_and_sort(rows(), "", Sort { column, ascending }))
+    }
+
+    fn found(search: &str) -> Vec<String> {
+        ids(&search_and_sort(rows(), search, Sort::default()))
+    }
+
+    #[test]
+    fn default_order_is_newest_decision_first() {
+        assert_eq!(found(""), ["a", "d", "b", "c"], "undated last");
+    }
+
+    #[test]
+    fn sorts_every_column_both_ways() {
+        use DecisionColumn::*;
+        assert_eq!(sorted(Decided, true), ["c", "b", "d", "a"]);
+        assert_eq!(sorted(Decision, true), ["a", "d", "c", "b"]);
+        assert_eq!(
+            sorted(Decision, false),
+            ["b", "a", "d", "c"],
+            "ties newest first"
+        );
+        assert_eq!(
+            sorted(Requester, true),
+            ["a", "c", "b", "d"],
+            "case ignored"
+        );
+        assert_eq!(sorted(Requester, false), ["d", "b", "c", "a"]);
+        assert_eq!(sorted(Role, true), ["d", "a", "c", "b"]);
+        assert_eq!(sorted(Source, true), ["a", "d", "b", "c"]);
+    }
+
+    #[test]
+    fn decision_times_compare_as_instants_not_text() {
+        // As text, 20:00+14:00 sorts after 07:00Z; as instants it is an hour earlier.
+        let early = "2026-11-22T20:00:00+14:00";
+        let late = "2026-11-22T07:00:00Z";
+        assert!(early > late);
+        let mut rows = rows();
+        rows[0].at = crate::domain::time::parse_instant(early);
+        rows[1].at = crate::domain::time::parse_instant(late);
+        let newest = search_and_sort(rows, "", Sort::default());
+        assert_eq!(ids(&newest)[..2], ["d", "b"]);
+    }
+
+    #[test]
+    fn searches_every_shown_field() {
+        assert_eq!(found("  "), ["a", "d", "b", "c"]);
+        assert_eq!(found("MEGAN"), ["b"]);
+        assert_eq!(found("diego@contoso"), ["c"], "the UPN");
+        assert_eq!(found("denied"), ["b"], "the decision");
+        assert_eq!(found("checked d on the bridge"), ["d"], "the justification");
+        assert_eq!(
+            found("globaladministrator"),
+            ["d"],
+            "hidden characters ignored"
+        );
+        assert_eq!(found("entra roles").len(), 4, "the source");
+        assert_eq!(found("approved").len(), 4, "decision or outcome");
+        assert!(found("nothing like this").is_empty());
+    }
+
+    #[test]
+    fn custom_ranges_cover_whole_days() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let range = DateRange::whole_days(day(20), day(22));
+        assert!(range.contains(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()));
+        assert!(range.contains(Utc.with_ymd_and_hms(2026, 11, 22, 23, 59, 59).unwrap()));
+        assert!(!range.contains(Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()));
+        let hostile = DateRange::last_days(i64::MAX, DateTime::<Utc>::MAX_UTC);
+        assert_eq!(hostile.from, DateTime::<Utc>::MIN_UTC);
+        assert_eq!(hostile.to, DateTime::<Utc>::MAX_UTC);
+    }
 }
 
 /// The CSV export of "Requests I Approved": header and one row per decision (times in UTC, ISO 8601).
@@ -204,7 +436,7 @@ pub fn csv_rows(rows: &[MyDecision]) -> Vec<Vec<String>> {
                 r.requester.upn.clone().unwrap_or_default(),
                 r.role.name.clone(),
                 r.scope.name.clone(),
-                r.duration.map(|d| d.to_string()).unwrap_or_default(),
+                r.duration.to_string(),
                 row.justification.clone().unwrap_or_default(),
                 row.outcome().to_string(),
                 r.key.source.label().to_string(),
@@ -237,7 +469,7 @@ mod tests {
         let created = now() - Duration::hours(created_hours_ago);
         ApprovalRequest {
             status,
-            duration: Some(IsoDuration::from_hours(2)),
+            duration: RequestedDuration::Known(IsoDuration::from_hours(2)),
             review: review.map(|(decision, by, after_hours)| Review {
                 decision,
                 by: Person {

@@ -3,19 +3,24 @@
 //! Everything here is plain Rust (no `web-sys`, no HTTP) so it is tested with `cargo test` on the host.
 //! Sources (`crate::sources`) translate each service's JSON into these types; pages only render them.
 
-pub mod checks;
-pub mod csv;
-pub mod duration;
-pub mod expiry;
-pub mod history;
-pub mod outcome;
+pub(crate) mod blockers;
+pub(crate) mod checklist;
+pub(crate) mod csv;
+pub(crate) mod duration;
+pub(crate) mod expiry;
+pub(crate) mod history;
+pub(crate) mod outcome;
+pub(crate) mod policy;
 pub mod queue;
-pub mod request;
-pub mod risk;
-pub mod session;
-pub mod time;
-pub mod timeline;
+pub(crate) mod request;
+pub(crate) mod risk;
+pub(crate) mod session;
+pub(crate) mod sort;
+pub(crate) mod text;
+pub(crate) mod time;
+pub(crate) mod timeline;
+pub(crate) mod warnings;
 
-pub use duration::IsoDuration;
+pub use duration::{IsoDuration, RequestedDuration};
 pub use request::*;
 pub use risk::{RiskLevel, RiskPolicy};

@@ -1,9 +1,29 @@
-//! The Approve requests queue: sorting by any column, text search over every column, and the
-//! source / risk / "expires within" filters.
+//! The Approve requests queue: which requests belong in it, sorting by any column, text search over
+//! every column, and the source / risk / "expires within" filters.
 
-use super::{expiry, ApprovalRequest, RiskLevel, RiskPolicy, SourceKind};
+pub use super::sort::Sort;
+use super::sort::SortColumn;
+use super::{expiry, text, ApprovalRequest, RequestStatus, RiskLevel, RiskPolicy, SourceKind};
 use chrono::{DateTime, Duration, Utc};
 use std::cmp::Ordering;
+
+/// Does `request` belong in the queue of approver `me` at `now`? Pending (and not yet past PIM's
+/// 24-hour window) and not `me`'s own: approvers never approve their own requests.
+pub fn belongs_in_queue(request: &ApprovalRequest, me: &str, now: DateTime<Utc>) -> bool {
+    request.effective_status(now) == RequestStatus::Pending && !request.requested_by(me)
+}
+
+/// The requests of a source's pending list that belong in `me`'s queue ([`belongs_in_queue`]).
+pub fn queue_for(
+    requests: Vec<ApprovalRequest>,
+    me: &str,
+    now: DateTime<Utc>,
+) -> Vec<ApprovalRequest> {
+    requests
+        .into_iter()
+        .filter(|r| belongs_in_queue(r, me, now))
+        .collect()
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Column {
@@ -32,8 +52,10 @@ impl Column {
         Column::Source,
         Column::Risk,
     ];
+}
 
-    pub fn label(self) -> &'static str {
+impl SortColumn for Column {
+    fn label(self) -> &'static str {
         match self {
             Column::Requester => "Requestor",
             Column::Role => "Role",
@@ -49,29 +71,12 @@ impl Column {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sort {
-    pub column: Column,
-    pub ascending: bool,
-}
-
-impl Default for Sort {
+impl Default for Sort<Column> {
     /// Soonest to expire first.
     fn default() -> Self {
         Sort {
             column: Column::Expires,
             ascending: true,
-        }
-    }
-}
-
-impl Sort {
-    /// Clicking a header: the same column flips direction, a new one starts ascending
-    /// (for risk, ascending means most severe first).
-    pub fn toggled(self, column: Column) -> Sort {
-        Sort {
-            column,
-            ascending: self.column != column || !self.ascending,
         }
     }
 }
@@ -102,64 +107,67 @@ impl Filter {
             || self.expires_within != ExpiresWithin::Any
     }
 
-    pub fn matches(
-        &self,
-        request: &ApprovalRequest,
-        risk: &RiskPolicy,
-        now: DateTime<Utc>,
-    ) -> bool {
+    /// Does `row` pass every filter at `now`? `needle` is the search text in its search form.
+    fn matches(&self, row: &Row, needle: &str, now: DateTime<Utc>) -> bool {
+        let (request, level) = (row.request, row.risk);
         if !self.sources.is_empty() && !self.sources.contains(&request.key.source) {
             return false;
         }
-        if !self.risks.is_empty() && !self.risks.contains(&risk.level(&request.role)) {
+        if !self.risks.is_empty() && !self.risks.contains(&level) {
             return false;
         }
         if let ExpiresWithin::Hours(hours) = self.expires_within {
-            if expiry::time_left(request.created, now) > Duration::hours(hours) {
+            let within = Duration::try_hours(hours).unwrap_or(Duration::MAX);
+            if expiry::time_left(request.created, now) > within {
                 return false;
             }
         }
-        let needle = self.text.trim().to_lowercase();
-        needle.is_empty() || searchable_text(request, risk).contains(&needle)
+        needle.is_empty() || searchable_text(request, level).contains(needle)
     }
 }
 
-/// Every column's text, lower-cased, for the search box.
-fn searchable_text(request: &ApprovalRequest, risk: &RiskPolicy) -> String {
+/// Every column's text in its search form (lower case, hidden characters removed).
+fn searchable_text(request: &ApprovalRequest, level: RiskLevel) -> String {
     let ticket = request
         .ticket
         .as_ref()
         .map(|t| format!("{} {}", t.number, t.system.as_deref().unwrap_or("")))
         .unwrap_or_default();
-    [
+    let duration = request
+        .duration
+        .known()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    text::searchable(&[
         request.requester.name(),
         request.requester.upn.as_deref().unwrap_or(""),
         &request.role.name,
         &request.scope.name,
         &request.scope.id,
-        &request.duration.map(|d| d.to_string()).unwrap_or_default(),
+        &duration,
         request.justification.as_deref().unwrap_or(""),
         &ticket,
         request.key.source.label(),
-        risk.level(&request.role).label(),
+        level.label(),
         &request.key.id,
-    ]
-    .join("\u{1f}")
-    .to_lowercase()
+    ])
 }
 
-fn compare(
-    a: &ApprovalRequest,
-    b: &ApprovalRequest,
-    column: Column,
-    risk: &RiskPolicy,
-) -> Ordering {
+/// A row being arranged, with its risk level worked out once rather than in every comparison (and
+/// only when something reads it).
+struct Row<'a> {
+    request: &'a ApprovalRequest,
+    risk: RiskLevel,
+}
+
+fn compare(x: &Row, y: &Row, column: Column) -> Ordering {
+    let (a, b) = (x.request, y.request);
     let text = |s: &str| s.to_lowercase();
     match column {
         Column::Requester => text(a.requester.name()).cmp(&text(b.requester.name())),
         Column::Role => text(&a.role.name).cmp(&text(&b.role.name)),
         Column::Scope => text(&a.scope.name).cmp(&text(&b.scope.name)),
-        Column::Duration => a.duration.cmp(&b.duration),
+        Column::Duration => a.duration.known().cmp(&b.duration.known()),
         Column::Justification => text(a.justification.as_deref().unwrap_or(""))
             .cmp(&text(b.justification.as_deref().unwrap_or(""))),
         Column::Ticket => a
@@ -170,7 +178,7 @@ fn compare(
         Column::Requested | Column::Expires => a.created.cmp(&b.created),
         Column::Source => a.key.source.cmp(&b.key.source),
         // Ascending risk = most severe first, which is what people mean by "sort by risk".
-        Column::Risk => risk.level(&b.role).cmp(&risk.level(&a.role)),
+        Column::Risk => y.risk.cmp(&x.risk),
     }
 }
 
@@ -178,33 +186,32 @@ fn compare(
 pub fn arrange(
     requests: &[ApprovalRequest],
     filter: &Filter,
-    sort: Sort,
+    sort: Sort<Column>,
     risk: &RiskPolicy,
     now: DateTime<Utc>,
 ) -> Vec<ApprovalRequest> {
-    let mut rows: Vec<ApprovalRequest> = requests
+    let needle = text::search_form(filter.text.trim());
+    // Risk is worked out only when the risk filter, the search or the sort reads it.
+    let needs_risk = !filter.risks.is_empty() || !needle.is_empty() || sort.column == Column::Risk;
+    let mut rows: Vec<Row> = requests
         .iter()
-        .filter(|r| filter.matches(r, risk, now))
-        .cloned()
+        .map(|request| Row {
+            request,
+            risk: if needs_risk {
+                risk.level(&request.role)
+            } else {
+                RiskLevel::Normal
+            },
+        })
+        .filter(|row| filter.matches(row, &needle, now))
         .collect();
-    rows.sort_by(|a, b| {
-        let primary = compare(a, b, sort.column, risk);
-        let primary = if sort.ascending {
-            primary
-        } else {
-            primary.reverse()
-        };
-        primary
+    rows.sort_by(|x, y| {
+        let (a, b) = (x.request, y.request);
+        sort.apply(compare(x, y, sort.column))
             .then_with(|| a.created.cmp(&b.created))
             .then_with(|| a.key.cmp(&b.key))
     });
-    rows
-}
-
-/// Whether a request the service listed for the approver `me` belongs in their queue at `now`: still
-/// pending (PIM's 24-hour window not over) and not their own request (PIM refuses those anyway).
-pub fn belongs_in_queue(request: &ApprovalRequest, me: &str, now: DateTime<Utc>) -> bool {
-    request.effective_status(now) == super::RequestStatus::Pending && !request.requested_by(me)
+    rows.into_iter().map(|row| row.request.clone()).collect()
 }
 
 #[cfg(test)]
@@ -239,7 +246,7 @@ mod tests {
                 id: "/".into(),
                 name: "Directory".into(),
             },
-            duration: Some(IsoDuration::from_hours(1)),
+            duration: RequestedDuration::Known(IsoDuration::from_hours(1)),
             justification: Some(format!("work for {who}")),
             ..ApprovalRequest::sample(id, now() - Duration::minutes(minutes_ago))
         }
@@ -267,6 +274,81 @@ mod tests {
 
     fn ids(rows: &[ApprovalRequest]) -> Vec<&str> {
         rows.iter().map(|r| r.key.id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_queue_holds_pending_requests_of_others_only() {
+        let me = "adele";
+        let mine = ApprovalRequest {
+            requester: Person {
+                id: Some("ADELE".into()),
+                ..Person::default()
+            },
+            ..req("mine", SourceKind::EntraRoles, "Adele", "Owner", 10)
+        };
+        let decided = ApprovalRequest {
+            status: RequestStatus::Approved,
+            ..req("decided", SourceKind::Groups, "Alex", "Owner", 10)
+        };
+        let stale = req("stale", SourceKind::Groups, "Alex", "Owner", 24 * 60);
+        let waiting = req("waiting", SourceKind::Groups, "Alex", "Owner", 23 * 60);
+        assert!(!belongs_in_queue(&mine, me, now()), "own request");
+        assert!(!belongs_in_queue(&decided, me, now()), "no longer pending");
+        assert!(
+            !belongs_in_queue(&stale, me, now()),
+            "past the 24-hour window"
+        );
+        assert!(belongs_in_queue(&waiting, me, now()));
+        let kept = queue_for(vec![mine, decided, stale, waiting], me, now());
+        assert_eq!(ids(&kept), ["waiting"]);
+    }
+
+    #[test]
+    fn hostile_values_sort_and_filter_without_panicking() {
+        let mut rows = sample();
+        rows[0].duration = RequestedDuration::from_iso(Some("P300000Y"));
+        rows[1].duration = RequestedDuration::NotSpecified;
+        rows[2].created = DateTime::<Utc>::MAX_UTC;
+        rows[0].role.name = "Global\u{200B}Administrator".into();
+        let risk = RiskPolicy::default();
+        let by_duration = Sort::default().toggled(Column::Duration);
+        assert_eq!(
+            ids(&arrange(
+                &rows,
+                &Filter::default(),
+                by_duration,
+                &risk,
+                now()
+            )),
+            ["b", "a", "c"],
+            "not specified and unreadable durations sort before known ones"
+        );
+        let soon = Filter {
+            expires_within: ExpiresWithin::Hours(i64::MAX),
+            ..Filter::default()
+        };
+        assert_eq!(
+            arrange(&rows, &soon, Sort::default(), &risk, now()).len(),
+            3
+        );
+        let critical = Filter {
+            risks: vec![RiskLevel::Critical],
+            ..Filter::default()
+        };
+        assert_eq!(
+            ids(&arrange(&rows, &critical, Sort::default(), &risk, now())),
+            ["b", "a", "c"],
+            "Owner, Global\u{200B}Administrator and Global Administrator"
+        );
+        let search = Filter {
+            text: "globaladmin".into(),
+            ..Filter::default()
+        };
+        assert_eq!(
+            ids(&arrange(&rows, &search, Sort::default(), &risk, now())),
+            ["a"],
+            "hidden characters do not hide a request from search"
+        );
     }
 
     #[test]

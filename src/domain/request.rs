@@ -1,7 +1,7 @@
 //! The one request model every source maps into: who asks for which role, where, for how long, why,
 //! its status in the seed's words, and the approval stages with their decisions.
 
-use super::IsoDuration;
+use super::RequestedDuration;
 use chrono::{DateTime, Utc};
 use std::fmt;
 
@@ -95,6 +95,17 @@ impl RequestKey {
             encode_path_segment(&self.id)
         )
     }
+}
+
+/// A GUID in its canonical form (`8-4-4-4-12` hex digits), such as a client id or a MIM PAM object id.
+pub fn is_guid(text: &str) -> bool {
+    let mut groups = text.split('-');
+    let well_formed = [8, 4, 4, 4, 12].into_iter().all(|len| {
+        groups
+            .next()
+            .is_some_and(|g| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    well_formed && groups.next().is_none()
 }
 
 /// Percent-encodes everything but unreserved characters, so an id can never change the route.
@@ -214,11 +225,12 @@ pub struct Person {
 }
 
 impl Person {
-    /// The best name to show: display name, else UPN, else the object id, else "Unknown".
+    /// The best name to show: display name, else UPN, else the object id, else "Unknown". A display
+    /// name of nothing but spaces and hidden characters counts as none.
     pub fn name(&self) -> &str {
         self.display_name
             .as_deref()
-            .filter(|s| !s.trim().is_empty())
+            .filter(|s| !super::text::is_blank(s))
             .or(self.upn.as_deref())
             .or(self.id.as_deref())
             .unwrap_or("Unknown")
@@ -382,7 +394,7 @@ pub struct ApprovalRequest {
     pub created: DateTime<Utc>,
     /// When the activation starts: `None` = "when approved".
     pub start: Option<DateTime<Utc>>,
-    pub duration: Option<IsoDuration>,
+    pub duration: RequestedDuration,
     /// An explicit end (`AfterDateTime` expirations).
     pub end: Option<DateTime<Utc>>,
     pub justification: Option<String>,
@@ -428,7 +440,7 @@ impl ApprovalRequest {
             status: RequestStatus::Pending,
             created,
             start: None,
-            duration: None,
+            duration: RequestedDuration::NotSpecified,
             end: None,
             justification: None,
             ticket: None,
@@ -470,17 +482,20 @@ impl ApprovalRequest {
             .or(self.completed)
     }
 
-    /// When the granted access ends (or ended).
+    /// When the granted access ends (or ended): the explicit end, else start + a readable duration
+    /// (`None` when that is past the end of representable time).
     pub fn access_ends_at(&self) -> Option<DateTime<Utc>> {
         let start = self.activated_at()?;
-        self.end
-            .or_else(|| self.duration.map(|d| start + d.to_chrono()))
+        self.end.or_else(|| {
+            let duration = self.duration.known()?.to_chrono()?;
+            start.checked_add_signed(duration)
+        })
     }
 }
 
-#[cfg(test)]
 impl ApprovalRequest {
-    /// A pending Entra role activation made at `created`, for tests to change what they are about.
+    /// A pending Entra role activation made at `created`, for tests and benchmarks to change what
+    /// they are about.
     pub fn sample(id: &str, created: DateTime<Utc>) -> Self {
         let source_ref = SourceRef::Graph {
             approval_id: id.to_string(),
@@ -613,6 +628,49 @@ mod tests {
     }
 
     #[test]
+    fn guids_are_canonical_only() {
+        assert!(is_guid("d0000000-0000-4000-8000-0000000000d0"));
+        assert!(is_guid("62E90394-69F5-4237-9190-012177145E10"));
+        for bad in [
+            "",
+            "nope",
+            "d0000000-0000-4000-8000-0000000000d",
+            "d0000000-0000-4000-8000-0000000000d00",
+            "d0000000000040008000-0000000000d0-----",
+            "d0000000-0000-4000-8000-0000000000d0-",
+            "{d0000000-0000-4000-8000-0000000000d0}",
+            "g0000000-0000-4000-8000-0000000000d0",
+            "d0000000-0000-4000-8000-00000000\u{200B}d0",
+            "'),x('-0000-4000-8000-0000000000d0",
+        ] {
+            assert!(!is_guid(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn access_end_is_checked_arithmetic() {
+        let approved = |duration: RequestedDuration, start: DateTime<Utc>| ApprovalRequest {
+            status: RequestStatus::Approved,
+            start: Some(start),
+            duration,
+            ..ApprovalRequest::sample("r", start)
+        };
+        let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 22, 12, 0, 0).unwrap();
+        let eight_hours = RequestedDuration::from_iso(Some("PT8H"));
+        assert_eq!(
+            approved(eight_hours.clone(), start).access_ends_at(),
+            Some(start + chrono::Duration::hours(8))
+        );
+        let hostile = RequestedDuration::from_iso(Some("P300000Y"));
+        assert_eq!(approved(hostile, start).access_ends_at(), None);
+        let ttl = RequestedDuration::from_ttl_seconds(Some("9223372036854775807"));
+        assert_eq!(approved(ttl, start).access_ends_at(), None);
+        let at_the_end = approved(eight_hours, DateTime::<Utc>::MAX_UTC);
+        assert_eq!(at_the_end.access_ends_at(), None);
+        assert_eq!(at_the_end.expires_at(), DateTime::<Utc>::MAX_UTC);
+    }
+
+    #[test]
     fn person_name_falls_back() {
         let p = Person {
             id: Some("oid".into()),
@@ -622,5 +680,10 @@ mod tests {
         assert_eq!(p.name(), "a@b");
         assert!(p.is("OID"));
         assert_eq!(Person::default().name(), "Unknown");
+        let invisible = Person {
+            display_name: Some(" \u{200B}\u{202E} ".into()),
+            ..p
+        };
+        assert_eq!(invisible.name(), "a@b");
     }
 }

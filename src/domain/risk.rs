@@ -1,11 +1,12 @@
-//! How dangerous a role is. The seed's high-risk roles plus Azure Owner and User Access Administrator,
-//! matched on role template / definition ids first and names second; `config.json` can replace the list.
+//! How dangerous a role is. The high-risk roles of the original brief plus Azure Owner and User Access
+//! Administrator, matched on role template / definition ids first and on normalised names second (so
+//! `Global\u{200B}Administrator` or ` global administrator ` is still Critical); `config.json` can
+//! replace the list.
 
+use super::text::same_role_name;
 use super::RoleRef;
-use serde::Deserialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RiskLevel {
     Normal,
     High,
@@ -32,18 +33,22 @@ impl RiskLevel {
     pub fn is_elevated(self) -> bool {
         self != RiskLevel::Normal
     }
+
+    /// The level named in `config.json` (`critical`, `high`, `normal`).
+    pub fn from_config(name: &str) -> Option<Self> {
+        [RiskLevel::Critical, RiskLevel::High, RiskLevel::Normal]
+            .into_iter()
+            .find(|level| level.css_class() == name)
+    }
 }
 
 /// One rule of the risk list: a role id and/or name and its level.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RiskRule {
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
     pub level: RiskLevel,
     /// Why this role is risky, shown next to the warning.
-    #[serde(default)]
     pub reason: Option<String>,
 }
 
@@ -113,8 +118,8 @@ pub fn role_guid(id: &str) -> &str {
 }
 
 impl RiskPolicy {
-    /// The matching rule: by id (template id or ARM definition GUID) first, by name when the source
-    /// gives no id (MIM PAM).
+    /// The matching rule: by id (template id or ARM definition GUID) first, then by normalised name
+    /// (trimmed, case folded, hidden characters removed), as for MIM PAM, which gives no id.
     pub fn rule_for(&self, role: &RoleRef) -> Option<&RiskRule> {
         if let Some(id) = role.id.as_deref().map(role_guid) {
             if let Some(hit) = self.rules.iter().find(|r| {
@@ -127,7 +132,7 @@ impl RiskPolicy {
         self.rules.iter().find(|r| {
             r.name
                 .as_deref()
-                .is_some_and(|n| n.trim().eq_ignore_ascii_case(role.name.trim()))
+                .is_some_and(|n| same_role_name(n, &role.name))
         })
     }
 
@@ -183,6 +188,47 @@ mod tests {
             policy.level(&role(None, "Helpdesk Administrator")),
             RiskLevel::Normal
         );
+    }
+
+    #[test]
+    fn hidden_characters_spaces_and_case_do_not_dodge_the_flag() {
+        let policy = RiskPolicy::default();
+        for disguised in [
+            "Global\u{200B}Administrator",
+            "Global \u{200B}Administrator",
+            " global administrator ",
+            "GLOBAL  ADMINISTRATOR",
+            "\u{202E}Global Administrator\u{202C}",
+            "Global\u{00A0}Administrator",
+            "\u{FEFF}Privileged Role Administrator",
+            "Glоbal Administrator",
+            "Ｏｗｎｅｒ",
+        ] {
+            assert_eq!(
+                policy.level(&role(None, disguised)),
+                RiskLevel::Critical,
+                "{disguised:?}"
+            );
+        }
+        assert_eq!(
+            policy.level(&role(None, "Exchange\u{2060}Administrator")),
+            RiskLevel::High
+        );
+        assert_eq!(
+            policy.level(&role(None, "Global Reader")),
+            RiskLevel::Normal
+        );
+    }
+
+    #[test]
+    fn levels_by_their_config_names() {
+        assert_eq!(
+            RiskLevel::from_config("critical"),
+            Some(RiskLevel::Critical)
+        );
+        assert_eq!(RiskLevel::from_config("normal"), Some(RiskLevel::Normal));
+        assert_eq!(RiskLevel::from_config("Critical"), None);
+        assert_eq!(RiskLevel::from_config("severe"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! one-sentence outcome an old link lands on ("Approved by Adele Vance at …: “…”").
 
 use super::time::format_local;
-use super::{Approval, ApprovalRequest, RequestStatus, Review, StageStatus};
+use super::{Approval, ApprovalRequest, Decision, RequestStatus, Review, StageStatus};
 use chrono::{DateTime, TimeZone, Utc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,16 +40,16 @@ pub struct Event {
 }
 
 fn review_event(stage_name: &str, review: &Review) -> Event {
-    let verb = match review.decision {
-        super::Decision::Approve => "Approved",
-        super::Decision::Deny => "Denied",
-    };
     Event {
         kind: match review.decision {
-            super::Decision::Approve => EventKind::Approved,
-            super::Decision::Deny => EventKind::Denied,
+            Decision::Approve => EventKind::Approved,
+            Decision::Deny => EventKind::Denied,
         },
-        title: format!("{stage_name}: {verb} by {}", review.by.name()),
+        title: format!(
+            "{stage_name}: {} by {}",
+            review.decision.past_tense(),
+            review.by.name()
+        ),
         at: review.at,
         quote: review.justification.clone(),
     }
@@ -145,10 +145,7 @@ pub fn outcome_sentence<Tz: TimeZone>(
     approval: Option<&Approval>,
     now: DateTime<Utc>,
     zone: &Tz,
-) -> String
-where
-    Tz::Offset: std::fmt::Display,
-{
+) -> String {
     let review = approval
         .and_then(Approval::settling_review)
         .or(request.review.as_ref());
@@ -197,7 +194,7 @@ mod tests {
                 upn: None,
             },
             status,
-            duration: Some(IsoDuration::from_hours(2)),
+            duration: RequestedDuration::Known(IsoDuration::from_hours(2)),
             justification: Some("Rotate keys".into()),
             completed: Some(created + Duration::minutes(62)),
             review,

@@ -3,11 +3,14 @@
 
 use crate::components::badges::{RiskBadge, SourceBadge};
 use crate::components::request_list::{ListMode, RequestList};
+use crate::components::requester::Requester;
+use crate::components::sort_header::SortHeader;
 use crate::components::source_status::SourceErrorView;
 use crate::components::time::{ExpiryCountdown, LocalTime};
+use crate::components::untrusted::Untrusted;
 use crate::domain::history::{self, Bucket, DateRange};
 use crate::domain::queue::{self, Column, ExpiresWithin, Filter, Sort};
-use crate::domain::{ApprovalRequest, RiskLevel, SourceKind};
+use crate::domain::{text, ApprovalRequest, RiskLevel, SourceKind};
 use crate::routes::Route;
 use crate::state::queue::{SourceSlot, SourceState};
 use crate::state::{failures, gather, successes, use_app};
@@ -340,35 +343,10 @@ fn Filters(filter: RwSignal<Filter>, sources: Vec<SourceKind>) -> impl IntoView 
 }
 
 #[component]
-fn QueueTable(rows: Memo<Vec<ApprovalRequest>>, sort: RwSignal<Sort>) -> impl IntoView {
+fn QueueTable(rows: Memo<Vec<ApprovalRequest>>, sort: RwSignal<Sort<Column>>) -> impl IntoView {
     let headers = Column::ALL
         .into_iter()
-        .map(|column| {
-            let aria_sort = move || {
-                let s = sort.get();
-                match (s.column == column, s.ascending) {
-                    (false, _) => "none",
-                    (true, true) => "ascending",
-                    (true, false) => "descending",
-                }
-            };
-            let arrow = move || {
-                let s = sort.get();
-                match (s.column == column, s.ascending) {
-                    (false, _) => "",
-                    (true, true) => " ▲",
-                    (true, false) => " ▼",
-                }
-            };
-            view! {
-                <th scope="col" aria-sort=aria_sort>
-                    <button type="button" class="sort" on:click=move |_| sort.update(|s| *s = s.toggled(column))>
-                        {column.label()}
-                        <span aria-hidden="true">{arrow}</span>
-                    </button>
-                </th>
-            }
-        })
+        .map(|column| view! { <SortHeader sort column /> })
         .collect_view();
     view! {
         <div class="table-wrap">
@@ -393,10 +371,11 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
     let level = app.config().risk.level(&request.role);
     let route = Route::Request(request.key.clone()).href();
     let key = request.key.clone();
+    // An accessible name, so without the hidden characters the visible text leaves out.
     let link_label = format!(
         "Review {} for {}",
-        request.role.name,
-        request.requester.name()
+        text::without_hidden(&request.role.name),
+        text::without_hidden(request.requester.name())
     );
     let action = request
         .action
@@ -405,12 +384,11 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
     view! {
         <tr data-testid="queue-row" data-source=request.key.source.slug() data-id=request.key.id.clone()>
             <td data-label="Requestor">
-                <span class="person-name">{request.requester.name().to_string()}</span>
-                {request.requester.upn.clone().map(|u| view! { <span class="person-upn">{u}</span> })}
+                <Requester person=request.requester.clone() />
             </td>
             <td data-label="Role">
                 <A href=route attr:aria-label=link_label attr:class="row-link">
-                    {request.role.name.clone()}
+                    <Untrusted text=request.role.name.clone() />
                 </A>
                 {action.map(|a| view! { <span class="badge action">{a}</span> })}
                 {move || {
@@ -420,11 +398,14 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
                 }}
             </td>
             <td data-label="Scope">{request.scope.name.clone()}</td>
-            <td data-label="Duration">
-                {request.duration.map(|d| d.to_string()).unwrap_or_else(|| "Not specified".into())}
-            </td>
+            <td data-label="Duration">{request.duration.to_string()}</td>
             <td data-label="Justification">
-                <span class="clamp">{request.justification.clone().unwrap_or_else(|| "None given".into())}</span>
+                <span class="clamp">
+                    {match request.justification.clone() {
+                        Some(text) => view! { <Untrusted text what="justification" /> }.into_any(),
+                        None => "None given".into_any(),
+                    }}
+                </span>
             </td>
             <td data-label="Ticket">
                 {match request.ticket.clone() {

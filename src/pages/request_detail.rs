@@ -7,7 +7,9 @@ use crate::components::decision::{Blocked, DecisionOutcomeBanner, DecisionPanel}
 use crate::components::source_status::SourceErrorView;
 use crate::components::time::{ExpiryCountdown, LocalTime};
 use crate::components::timeline::{outcome_sentence, Timeline};
-use crate::domain::checks::{self, blocker, BEFORE_APPROVING};
+use crate::domain::blockers::blocker;
+use crate::domain::checklist::BEFORE_APPROVING;
+use crate::domain::warnings;
 use crate::domain::{Approval, ApprovalRequest, RequestKey, RequestStatus};
 use crate::routes::Route;
 use crate::sources::SourceError;
@@ -179,7 +181,7 @@ fn DetailView(detail: Detail, retry: Callback<()>) -> impl IntoView {
     let config = app.config();
     let request = detail.request.clone();
     let level = config.risk.level(&request.role);
-    let warnings = checks::warnings(&request, &config.risk, &config.max_duration);
+    let warnings = warnings::warnings(&request, &config.risk, &config.max_duration);
     let title = format!("{} for {}", request.role.name, request.requester.name());
     // A memo, so the once-a-second clock only re-renders when the status really changes.
     let status = {
@@ -283,7 +285,7 @@ fn Facts(request: ApprovalRequest, stage_name: Option<String>) -> impl IntoView 
             <dt>"Request type"</dt>
             <dd>{request.action.label().to_string()}</dd>
             <dt>"Duration"</dt>
-            <dd>{request.duration.map(|d| d.to_string()).unwrap_or_else(|| "Not specified".into())}</dd>
+            <dd>{request.duration.to_string()}</dd>
             <dt>"Starts"</dt>
             <dd>
                 {match request.start {

@@ -478,7 +478,7 @@ mod tests {
             "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f"
         );
         assert_eq!(request.status, RequestStatus::Approved);
-        assert_eq!(request.duration, Some(IsoDuration::from_hours(8)));
+        assert_eq!(request.duration.known(), Some(IsoDuration::from_hours(8)));
         assert_eq!(
             request.source_ref,
             SourceRef::Arm {
@@ -554,7 +554,7 @@ mod tests {
             RequestStatus::Other("PendingRevalidation".into())
         );
         assert_eq!(request.action, RequestAction::Other("SelfEscalate".into()));
-        assert_eq!(request.duration, None);
+        assert_eq!(request.duration.known(), None);
         assert_eq!(request.start, None);
         assert_eq!(request.ticket, None);
         assert_eq!(request.scope.name, "Sandbox (resource group)");

@@ -63,7 +63,7 @@ mod tests {
         // `createdDateTIme` (sic) in the doc sample is still read.
         assert_eq!(request.created.to_rfc3339(), "2022-02-26T08:00:00+00:00");
         assert_eq!(request.action, RequestAction::Activate);
-        assert_eq!(request.duration, Some(IsoDuration::from_hours(8)));
+        assert_eq!(request.duration.known(), Some(IsoDuration::from_hours(8)));
         assert_eq!(request.role.name, "Group member");
         assert_eq!(request.scope.id, "d5f0ad2e-6b34-401b-b6da-0c8fc2c5a3fc");
         assert_eq!(

@@ -73,7 +73,10 @@ mod tests {
         );
         // PascalCase action, camelCase expiration type: both understood.
         assert_eq!(request.action, RequestAction::Activate);
-        assert_eq!(request.duration, Some(IsoDuration::from_minutes(330)));
+        assert_eq!(
+            request.duration.known(),
+            Some(IsoDuration::from_minutes(330))
+        );
         // completedDateTime is set although the request is pending: it must not mean "done".
         assert!(request.completed.is_some());
         assert_eq!(request.status, RequestStatus::Pending);
@@ -149,7 +152,7 @@ mod tests {
         );
         assert_eq!(request.status.label(), "PendingReapproval");
         assert_eq!(request.action, RequestAction::Other("SelfEscalate".into()));
-        assert_eq!(request.duration, None);
+        assert_eq!(request.duration.known(), None);
         assert_eq!(request.start, None);
         assert_eq!(request.ticket, None);
         assert_eq!(request.requester.name(), "Alex Wilber");

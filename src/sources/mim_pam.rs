@@ -62,8 +62,8 @@ fn required_guid(guid: &Guid, field: &str) -> Result<String, Invalid> {
     guid.text().ok_or_else(|| Invalid::new(field, "missing"))
 }
 
-fn ttl(seconds: Option<&str>) -> Option<IsoDuration> {
-    text(seconds).and_then(|s| IsoDuration::parse_seconds(&s))
+fn ttl(seconds: Option<&str>) -> RequestedDuration {
+    RequestedDuration::from_ttl_seconds(seconds)
 }
 
 /// A MIM PAM request with what every one of them shares: an activation in the PRIV forest.
@@ -372,7 +372,7 @@ mod tests {
             Some("73257e5e-00b3-4309-a330-f1e607ff113a")
         );
         // RequestedTTL is a string of seconds.
-        assert_eq!(request.duration, Some(IsoDuration::from_hours(1)));
+        assert_eq!(request.duration.known(), Some(IsoDuration::from_hours(1)));
         assert_eq!(request.role.name, "ApprovalRole");
         assert_eq!(
             request.justification.as_deref(),
@@ -407,7 +407,7 @@ mod tests {
         let request = parse_own(&item).unwrap();
         assert_eq!(request.status, RequestStatus::Approved);
         assert_eq!(request.role.name, "PRIV Domain Admins");
-        assert_eq!(request.duration, Some(IsoDuration::from_hours(2)));
+        assert_eq!(request.duration.known(), Some(IsoDuration::from_hours(2)));
     }
 
     #[test]
@@ -417,7 +417,7 @@ mod tests {
         assert!(listing.unreadable.is_empty(), "{:?}", listing.unreadable);
         let request = &listing.items[0];
         assert_eq!(request.justification, None);
-        assert_eq!(request.duration, None);
+        assert_eq!(request.duration.known(), None);
         assert_eq!(request.start, None);
         assert_eq!(request.requester.name(), "CONTOSO\\alexw");
         let own = parse_own(&body["own"][0]).unwrap();

@@ -111,7 +111,7 @@ impl TryFrom<PortalRequest> for ApprovalRequest {
             status: RequestStatus::from_service(r.status.as_deref().unwrap_or_default()),
             created,
             start: time(r.start_date_time.as_deref()),
-            duration: text(r.duration.as_deref()).and_then(|d| IsoDuration::parse(&d)),
+            duration: RequestedDuration::from_iso(r.duration.as_deref()),
             end: None,
             justification: text(r.justification.as_deref()),
             ticket: r.ticket.and_then(|t| {
@@ -304,7 +304,7 @@ mod tests {
             request.role.id.as_deref(),
             Some("62e90394-69f5-4237-9190-012177145e10")
         );
-        assert_eq!(request.duration, Some(IsoDuration::from_hours(2)));
+        assert_eq!(request.duration.known(), Some(IsoDuration::from_hours(2)));
         assert_eq!(
             request.ticket.as_ref().unwrap().system.as_deref(),
             Some("ServiceNow")

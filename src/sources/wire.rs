@@ -4,8 +4,9 @@
 //! paths.
 
 use super::{Listing, SourceError, Unreadable};
-use crate::domain::{IsoDuration, SourceKind, Ticket};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use crate::domain::time::parse_instant;
+use crate::domain::{RequestedDuration, SourceKind, Ticket};
+use chrono::{DateTime, Utc};
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -122,7 +123,7 @@ pub(crate) fn text(value: Option<&str>) -> Option<String> {
 
 /// An optional timestamp: `None` when absent, blank or not a timestamp.
 pub(crate) fn time(value: Option<&str>) -> Option<DateTime<Utc>> {
-    value.and_then(parse_timestamp)
+    value.and_then(parse_instant)
 }
 
 /// `requestSchedule` of Graph and ARM: when the activation starts and how it ends.
@@ -147,9 +148,8 @@ impl Schedule {
         time(self.start_date_time.as_deref())
     }
 
-    pub fn duration(&self) -> Option<IsoDuration> {
-        let expiration = self.expiration.as_ref()?;
-        text(expiration.duration.as_deref()).and_then(|d| IsoDuration::parse(&d))
+    pub fn duration(&self) -> RequestedDuration {
+        RequestedDuration::from_iso(self.expiration.as_ref().and_then(|e| e.duration.as_deref()))
     }
 
     pub fn end(&self) -> Option<DateTime<Utc>> {
@@ -176,21 +176,8 @@ impl TicketInfo {
 
 /// A timestamp the model cannot do without (a request's creation time).
 pub(crate) fn required_time(value: &str, at: &str) -> Result<DateTime<Utc>, Invalid> {
-    parse_timestamp(value)
+    parse_instant(value)
         .ok_or_else(|| Invalid::new(at, format!("not a date and time: {:?}", short(value))))
-}
-
-/// RFC 3339, or without offset (then UTC), as the services send them.
-pub(crate) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|n| n.and_utc())
-        })
 }
 
 /// The last segment of a resource path (`/providers/…/roleAssignmentApprovals/{guid}` → guid).
@@ -286,11 +273,11 @@ mod tests {
 
     #[test]
     fn reads_timestamps_of_every_service() {
-        assert!(parse_timestamp("2021-07-15T19:57:17.76Z").is_some());
-        assert!(parse_timestamp("2015-07-11T22:24:52.51Z").is_some());
-        assert!(parse_timestamp("2020-09-09T21:35:27.91+00:00").is_some());
-        assert!(parse_timestamp("2020-09-09T21:35:27").is_some());
-        assert!(parse_timestamp("yesterday").is_none());
+        assert!(parse_instant("2021-07-15T19:57:17.76Z").is_some());
+        assert!(parse_instant("2015-07-11T22:24:52.51Z").is_some());
+        assert!(parse_instant("2020-09-09T21:35:27.91+00:00").is_some());
+        assert!(parse_instant("2020-09-09T21:35:27").is_some());
+        assert!(parse_instant("yesterday").is_none());
         assert!(required_time("yesterday", "createdOn")
             .unwrap_err()
             .problem
