@@ -97,6 +97,20 @@ pub fn overview(requests: &[ApprovalRequest], now: DateTime<Utc>) -> [(Bucket, u
     })
 }
 
+/// The overview of the queue page: Pending is the queue's own count (`pending`, kept by the queue as
+/// requests arrive and leave, so the queue is neither copied nor scanned), the other buckets come from
+/// the history.
+pub fn overview_beside_queue(
+    history: &[ApprovalRequest],
+    pending: usize,
+    now: DateTime<Utc>,
+) -> [(Bucket, usize); 4] {
+    overview(history, now).map(|(bucket, count)| match bucket {
+        Bucket::Pending => (bucket, pending),
+        _ => (bucket, count),
+    })
+}
+
 /// Keeps the first copy of each request (callers put the freshest list first).
 pub fn unique_by_key(requests: &[ApprovalRequest]) -> Vec<ApprovalRequest> {
     let mut seen = std::collections::HashSet::new();
@@ -519,6 +533,22 @@ mod tests {
                 (Bucket::Expired, 2)
             ]
         );
+    }
+
+    #[test]
+    fn beside_the_queue_pending_is_the_queue_count() {
+        let history = vec![
+            req("p1", RequestStatus::Pending, 1, None),
+            req(
+                "d1",
+                RequestStatus::Denied,
+                5,
+                Some((Decision::Deny, "other", 1)),
+            ),
+        ];
+        let counts = overview_beside_queue(&history, 27, now());
+        assert_eq!(counts[0], (Bucket::Pending, 27));
+        assert_eq!(counts[2], (Bucket::Denied, 1));
     }
 
     #[test]

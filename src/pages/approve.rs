@@ -1,42 +1,25 @@
 //! Approve requests (`/`): one queue of every request waiting for the signed-in approver, from every
-//! source config turns on, with sorting, search, filters, live countdowns and per-source errors.
+//! source config turns on: the overview tiles, each source's progress and errors, search and filters,
+//! and the windowed table (`components::queue_table`), which stays instant at 10,000 requests.
 
-use crate::components::badges::{RiskBadge, SourceBadge};
+use crate::components::queue_filters::QueueFilters;
+use crate::components::queue_table::QueueTable;
 use crate::components::request_list::{ListMode, RequestList};
-use crate::components::requester::Requester;
-use crate::components::sort_header::SortHeader;
 use crate::components::source_status::SourceErrorView;
-use crate::components::time::{ExpiryCountdown, LocalTime};
-use crate::components::untrusted::Untrusted;
 use crate::domain::history::{self, Bucket, DateRange};
-use crate::domain::queue::{self, Column, ExpiresWithin, Filter, Sort};
-use crate::domain::{text, ApprovalRequest, RiskLevel, SourceKind};
-use crate::routes::Route;
+use crate::domain::queue::Filter;
+use crate::domain::ApprovalRequest;
 use crate::state::queue::{SourceSlot, SourceState};
-use crate::state::{failures, gather, successes, use_app};
+use crate::state::{failures, gather, successes, use_app, PerSource};
 use chrono::Utc;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn ApprovePage() -> impl IntoView {
     let app = use_app();
-    let filter = RwSignal::new(Filter::default());
-    let sort = RwSignal::new(Sort::default());
-    let config = app.config();
-    let risk = config.risk.clone();
-    let rows = Memo::new(move |_| {
-        queue::arrange(
-            &app.queue.requests(),
-            &filter.get(),
-            sort.get(),
-            &risk,
-            app.clock.now.get(),
-        )
-    });
-    let total = move || app.queue.count();
     let bucket = RwSignal::new(Bucket::Pending);
-    let enabled_sources = config.sources.clone();
+    let filter = app.queue.filter;
+    let has_rows = move || app.queue.data.with(|d| d.shown() > 0);
     view! {
         <section class="page" aria-labelledby="approve-title">
             <div class="page-head">
@@ -48,37 +31,33 @@ pub fn ApprovePage() -> impl IntoView {
             <Overview bucket />
             <SourceStatuses />
             <Show when=move || bucket.get() == Bucket::Pending fallback=move || view! { <BucketList bucket /> }>
-            <Filters filter sources=enabled_sources.clone() />
-            <p class="result-count" data-testid="result-count" aria-live="polite">
-                {move || {
-                    let shown = rows.with(Vec::len);
-                    let all = total();
-                    if shown == all {
-                        format!("{all} waiting for you")
-                    } else {
-                        format!("Showing {shown} of {all}")
-                    }
-                }}
-            </p>
-            <Show
-                when=move || !rows.with(Vec::is_empty)
-                fallback=move || view! { <EmptyQueue filter /> }
-            >
-                <QueueTable rows sort />
-            </Show>
+                <QueueFilters filter sources=app.config().sources.clone() />
+                <ResultCount />
+                <Show when=has_rows fallback=move || view! { <EmptyQueue filter /> }>
+                    <QueueTable />
+                </Show>
             </Show>
         </section>
     }
 }
 
-/// The requests the approver can see from the last 7 days, pending ones first (the queue is fresher).
-fn seen_requests(
-    app: crate::state::AppContext,
-    answers: &crate::state::PerSource<crate::domain::ApprovalRequest>,
-) -> Vec<crate::domain::ApprovalRequest> {
-    let mut all = app.queue.requests();
-    all.extend(successes(answers));
-    history::unique_by_key(&all)
+/// "27 waiting for you" or "Showing 3 of 27".
+#[component]
+fn ResultCount() -> impl IntoView {
+    let app = use_app();
+    let counts = Memo::new(move |_| app.queue.data.with(|d| (d.shown(), d.count())));
+    view! {
+        <p class="result-count" data-testid="result-count" aria-live="polite">
+            {move || {
+                let (shown, all) = counts.get();
+                if shown == all {
+                    format!("{all} waiting for you")
+                } else {
+                    format!("Showing {shown} of {all}")
+                }
+            }}
+        </p>
+    }
 }
 
 /// The seed's request overview: Pending, Approved (7 days), Denied (7 days), Expired; each a button
@@ -97,7 +76,11 @@ fn Overview(bucket: RwSignal<Bucket>) -> impl IntoView {
     provide_context(answers);
     let counts = move || {
         let answers = answers.get().unwrap_or_default();
-        history::overview(&seen_requests(app, &answers), app.clock.now.get_untracked())
+        history::overview_beside_queue(
+            &successes(&answers),
+            app.queue.count(),
+            app.clock.now.get_untracked(),
+        )
     };
     let unreadable = move || {
         let answers = answers.get().unwrap_or_default();
@@ -145,12 +128,11 @@ fn Overview(bucket: RwSignal<Bucket>) -> impl IntoView {
 #[component]
 fn BucketList(bucket: RwSignal<Bucket>) -> impl IntoView {
     let app = use_app();
-    let answers =
-        expect_context::<LocalResource<crate::state::PerSource<crate::domain::ApprovalRequest>>>();
+    let answers = expect_context::<LocalResource<PerSource<ApprovalRequest>>>();
     let rows = move || {
         let answers = answers.get().unwrap_or_default();
         let now = app.clock.now.get_untracked();
-        let mut rows: Vec<_> = seen_requests(app, &answers)
+        let mut rows: Vec<_> = history::unique_by_key(&successes(&answers))
             .into_iter()
             .filter(|r| history::in_bucket(r, bucket.get(), now))
             .collect();
@@ -250,182 +232,6 @@ pub fn UnreadableItems(items: Vec<crate::sources::Unreadable>) -> impl IntoView 
                     .collect_view()}
             </ul>
         </details>
-    }
-}
-
-#[component]
-fn Filters(filter: RwSignal<Filter>, sources: Vec<SourceKind>) -> impl IntoView {
-    let toggle_source = move |kind: SourceKind| {
-        filter.update(|f| {
-            if let Some(i) = f.sources.iter().position(|k| *k == kind) {
-                f.sources.remove(i);
-            } else {
-                f.sources.push(kind);
-            }
-        })
-    };
-    let toggle_risk = move |level: RiskLevel| {
-        filter.update(|f| {
-            if let Some(i) = f.risks.iter().position(|l| *l == level) {
-                f.risks.remove(i);
-            } else {
-                f.risks.push(level);
-            }
-        })
-    };
-    let source_boxes = sources
-        .into_iter()
-        .map(|kind| {
-            view! {
-                <label class="chip">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || filter.with(|f| f.sources.contains(&kind))
-                        on:change=move |_| toggle_source(kind)
-                    />
-                    {kind.label()}
-                </label>
-            }
-        })
-        .collect_view();
-    let risk_boxes = [RiskLevel::Critical, RiskLevel::High, RiskLevel::Normal]
-        .into_iter()
-        .map(|level| {
-            view! {
-                <label class="chip">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || filter.with(|f| f.risks.contains(&level))
-                        on:change=move |_| toggle_risk(level)
-                    />
-                    {level.label()}
-                </label>
-            }
-        })
-        .collect_view();
-    let set_expiry = move |value: String| {
-        let within = value
-            .parse::<i64>()
-            .map(ExpiresWithin::Hours)
-            .unwrap_or(ExpiresWithin::Any);
-        filter.update(|f| f.expires_within = within);
-    };
-    view! {
-        <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
-            <label class="search">
-                <span>"Search"</span>
-                <input
-                    type="search"
-                    placeholder="Name, role, ticket, justification…"
-                    prop:value=move || filter.with(|f| f.text.clone())
-                    on:input:target=move |ev| filter.update(|f| f.text = ev.target().value())
-                />
-            </label>
-            <fieldset>
-                <legend>"Source"</legend>
-                {source_boxes}
-            </fieldset>
-            <fieldset>
-                <legend>"Risk"</legend>
-                {risk_boxes}
-            </fieldset>
-            <label class="select">
-                <span>"Expires within"</span>
-                <select on:change:target=move |ev| set_expiry(ev.target().value())>
-                    <option value="any">"Any time"</option>
-                    <option value="1">"1 hour"</option>
-                    <option value="4">"4 hours"</option>
-                    <option value="12">"12 hours"</option>
-                </select>
-            </label>
-        </form>
-    }
-}
-
-#[component]
-fn QueueTable(rows: Memo<Vec<ApprovalRequest>>, sort: RwSignal<Sort<Column>>) -> impl IntoView {
-    let headers = Column::ALL
-        .into_iter()
-        .map(|column| view! { <SortHeader sort column /> })
-        .collect_view();
-    view! {
-        <div class="table-wrap">
-        <table class="queue">
-            <caption class="visually-hidden">"Requests waiting for your approval"</caption>
-            <thead>
-                <tr>{headers}</tr>
-            </thead>
-            <tbody>
-                <For each=move || rows.get() key=|r| r.key.clone() let:request>
-                    <QueueRow request />
-                </For>
-            </tbody>
-        </table>
-        </div>
-    }
-}
-
-#[component]
-fn QueueRow(request: ApprovalRequest) -> impl IntoView {
-    let app = use_app();
-    let level = app.config().risk.level(&request.role);
-    let route = Route::Request(request.key.clone()).href();
-    let key = request.key.clone();
-    // An accessible name, so without the hidden characters the visible text leaves out.
-    let link_label = format!(
-        "Review {} for {}",
-        text::without_hidden(&request.role.name),
-        text::without_hidden(request.requester.name())
-    );
-    let action = request
-        .action
-        .is_extend_or_renew()
-        .then(|| request.action.label().to_string());
-    view! {
-        <tr data-testid="queue-row" data-source=request.key.source.slug() data-id=request.key.id.clone()>
-            <td data-label="Requestor">
-                <Requester person=request.requester.clone() />
-            </td>
-            <td data-label="Role">
-                <A href=route attr:aria-label=link_label attr:class="row-link">
-                    <Untrusted text=request.role.name.clone() />
-                </A>
-                {action.map(|a| view! { <span class="badge action">{a}</span> })}
-                {move || {
-                    app.decisions
-                        .in_flight(&key)
-                        .then(|| view! { <span class="badge sending" data-testid="row-sending">"Sending…"</span> })
-                }}
-            </td>
-            <td data-label="Scope">{request.scope.name.clone()}</td>
-            <td data-label="Duration">{request.duration.to_string()}</td>
-            <td data-label="Justification">
-                <span class="clamp">
-                    {match request.justification.clone() {
-                        Some(text) => view! { <Untrusted text what="justification" /> }.into_any(),
-                        None => "None given".into_any(),
-                    }}
-                </span>
-            </td>
-            <td data-label="Ticket">
-                {match request.ticket.clone() {
-                    Some(t) => t.number.into_any(),
-                    None => view! { <span class="missing">"No ticket"</span> }.into_any(),
-                }}
-            </td>
-            <td data-label="Requested">
-                <LocalTime at=request.created />
-            </td>
-            <td data-label="Expires">
-                <ExpiryCountdown created=request.created />
-            </td>
-            <td data-label="Source">
-                <SourceBadge source=request.key.source />
-            </td>
-            <td data-label="Risk">
-                <RiskBadge level />
-            </td>
-        </tr>
     }
 }
 

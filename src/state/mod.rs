@@ -57,7 +57,7 @@ impl AppContext {
         let kinds: Vec<SourceKind> = services.sources.iter().map(|s| s.kind()).collect();
         let session = SessionStatus::watch(&services);
         let services = StoredValue::new_local(services);
-        let queue = QueueStore::new(&kinds);
+        let queue = QueueStore::new(&kinds, services.with_value(|s| s.config.risk.clone()));
         let announcer = Announcer::default();
         let drafts = Drafts;
         AppContext {

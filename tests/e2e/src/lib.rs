@@ -522,13 +522,32 @@ pub async fn expected_queue(world: &World, user: &str) -> BTreeSet<(String, Stri
         .collect()
 }
 
+/// Every row the queue shows, scrolling through it: the list is windowed, so only the rows in view
+/// are in the DOM at any time.
 pub async fn shown_queue(world: &World) -> BTreeSet<(String, String)> {
     let rows = world
-        .eval(
-            "return [...document.querySelectorAll('[data-testid=queue-row]')]
-               .map(r => [r.dataset.source, r.dataset.id]);",
+        .browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const seen = new Map();
+             const collect = () => document.querySelectorAll('[data-testid=queue-row]')
+               .forEach(r => seen.set(r.dataset.source + '|' + r.dataset.id, [r.dataset.source, r.dataset.id]));
+             const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 30))));
+             (async () => {
+               window.scrollTo(0, 0); await frames(); collect();
+               let last = -1;
+               while (window.scrollY !== last) {
+                 last = window.scrollY;
+                 window.scrollBy(0, Math.floor(window.innerHeight * 0.7));
+                 await frames(); collect();
+               }
+               window.scrollTo(0, 0); await frames();
+               done([...seen.values()]);
+             })();",
+            vec![],
         )
-        .await;
+        .await
+        .expect("the queue scrolls");
     rows.as_array()
         .unwrap()
         .iter()
@@ -550,6 +569,16 @@ pub fn route(request: &Value) -> String {
 }
 
 // --- flows several tests share ---
+
+/// Narrows the queue to one request by searching for its id (the list is windowed: a row far down is
+/// not in the DOM until it is in view) and returns its row's CSS selector.
+pub async fn reveal_in_queue(world: &World, request: &Value) -> String {
+    let id = request["id"].as_str().unwrap();
+    world.type_into("#queue-search", id).await;
+    let row = format!("[data-testid=queue-row][data-id='{id}']");
+    world.wait_for(&row).await;
+    row
+}
 
 pub async fn wait_until_loaded(world: &World) {
     world.wait_for("[data-testid=queue-row]").await;

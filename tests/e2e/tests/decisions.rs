@@ -27,20 +27,14 @@ async fn navigating_during_a_slow_write_sends_once_and_confirms() {
 
     // Back to the queue: the row says the decision is on its way.
     world.click(".back a").await;
-    let row = format!(
-        "[data-testid=queue-row][data-id='{}'] [data-testid=row-sending]",
-        request["id"].as_str().unwrap()
-    );
-    world.wait_for(&row).await;
+    let row = reveal_in_queue(&world, &request).await;
+    world
+        .wait_for(&format!("{row} [data-testid=row-sending]"))
+        .await;
     world.screenshot("queue-row-sending").await;
 
     // Open it again: still sending, and no button to press a second time.
-    world
-        .click(&format!(
-            "[data-testid=queue-row][data-id='{}'] a.row-link",
-            request["id"].as_str().unwrap()
-        ))
-        .await;
+    world.click(&format!("{row} a.row-link")).await;
     world.wait_for("[data-testid=decision-panel]").await;
     let enabled = world
         .eval("return [...document.querySelectorAll('[data-testid=approve],[data-testid=deny]')].some(b => !b.disabled);")

@@ -1,0 +1,178 @@
+//! The queue's table, windowed: only the rows in view are in the DOM (a table at 1280 px, cards at
+//! 360 px), `aria-rowcount`/`aria-rowindex` tell screen readers where they are ("row 412 of 10,027"),
+//! and each row reads its own decision state (a decision in flight shows "Sending…").
+
+use crate::components::badges::{RiskBadge, SourceBadge};
+use crate::components::requester::Requester;
+use crate::components::sort_header::SortHeader;
+use crate::components::time::{ExpiryCountdown, LocalTime};
+use crate::components::untrusted::Untrusted;
+use crate::components::windowed::use_visible_range;
+use crate::domain::queue::{Column, QueueEntry};
+use crate::domain::text;
+use crate::routes::Route;
+use crate::state::queue::QueueData;
+use crate::state::use_app;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use std::sync::Arc;
+use wasm_bindgen::JsCast;
+
+/// Until a row is measured: the table row height at 1280 px.
+const FIRST_GUESS_ROW_HEIGHT: f64 = 82.0;
+
+#[component]
+pub fn QueueTable() -> impl IntoView {
+    let app = use_app();
+    let data = app.queue.data;
+    let shown = Signal::derive(move || data.with(QueueData::shown));
+    let tbody = NodeRef::<leptos::html::Tbody>::new();
+    let row_height = RwSignal::new(FIRST_GUESS_ROW_HEIGHT);
+    let range = use_visible_range(tbody, row_height.into(), shown);
+    let window = Memo::new(move |_| {
+        let range = range.get();
+        data.with(|d| (range.start, d.window(range.clone())))
+    });
+    let start = Memo::new(move |_| window.with(|w| w.0));
+    let spacer = move |above: bool| {
+        let height = row_height.get();
+        let (first, len) = window.with(|(start, rows)| (*start, rows.len()));
+        let rows = if above {
+            first
+        } else {
+            shown.get().saturating_sub(first + len)
+        };
+        format!("{}px", rows as f64 * height)
+    };
+    // Row pitch as the layout draws it (table rows or cards with their gap), from rendered rows.
+    Effect::new(move |_| {
+        window.track();
+        let measured = tbody
+            .get()
+            .and_then(|body| row_pitch(&body))
+            .filter(|h| *h > 0.0);
+        if let Some(height) = measured.filter(|h| (*h - row_height.get_untracked()).abs() > 0.5) {
+            row_height.set(height);
+        }
+    });
+    view! {
+        <div class="table-wrap">
+            <table class="queue" aria-rowcount=move || shown.get() + 1 data-testid="queue-table">
+                <caption class="visually-hidden">"Requests waiting for your approval"</caption>
+                <thead>
+                    <tr aria-rowindex="1">
+                        {Column::ALL
+                            .into_iter()
+                            .map(|column| view! { <SortHeader sort=app.queue.sort column /> })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody node_ref=tbody>
+                    <tr class="spacer" aria-hidden="true" style:height=move || spacer(true)>
+                        <td colspan="10"></td>
+                    </tr>
+                    <ForEnumerate
+                        each=move || window.get().1
+                        key=|entry| entry.request.key.clone()
+                        children={move |index: ReadSignal<usize>, entry: Arc<QueueEntry>| {
+                            let row_index = Signal::derive(move || start.get() + index.get() + 2);
+                            view! { <QueueRow entry row_index /> }
+                        }}
+                    />
+                    <tr class="spacer" aria-hidden="true" style:height=move || spacer(false)>
+                        <td colspan="10"></td>
+                    </tr>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The distance from one rendered row to the next (or the one row's height).
+fn row_pitch(body: &web_sys::HtmlTableSectionElement) -> Option<f64> {
+    let rows = body.query_selector_all("tr.queue-row").ok()?;
+    let row = |i: u32| {
+        rows.item(i)
+            .and_then(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+    };
+    let first = row(0)?;
+    Some(match row(1) {
+        Some(second) => f64::from(second.offset_top() - first.offset_top()),
+        None => f64::from(first.offset_height()),
+    })
+}
+
+#[component]
+fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
+    let app = use_app();
+    let level = entry.risk;
+    let request = entry.request.clone();
+    let route = Route::Request(request.key.clone()).href();
+    let key = request.key.clone();
+    // An accessible name without the hidden characters the visible text leaves out.
+    let link_label = format!(
+        "Review {} for {}",
+        text::without_hidden(&request.role.name),
+        text::without_hidden(request.requester.name())
+    );
+    let action = request
+        .action
+        .is_extend_or_renew()
+        .then(|| request.action.label().to_string());
+    let ticket = request.ticket.clone();
+    let created = request.created;
+    view! {
+        <tr
+            class="queue-row"
+            data-testid="queue-row"
+            data-source=request.key.source.slug()
+            data-id=request.key.id.clone()
+            aria-rowindex=row_index
+        >
+            <td data-label="Requestor">
+                <Requester person=request.requester.clone() />
+            </td>
+            <td data-label="Role">
+                <A href=route attr:aria-label=link_label attr:class="row-link">
+                    <Untrusted text=request.role.name.clone() />
+                </A>
+                {action.map(|a| view! { <span class="badge action">{a}</span> })}
+                {move || {
+                    app.decisions
+                        .in_flight(&key)
+                        .then(|| view! { <span class="badge sending" data-testid="row-sending">"Sending…"</span> })
+                }}
+            </td>
+            <td data-label="Scope">
+                <Untrusted text=request.scope.name.clone() />
+            </td>
+            <td data-label="Duration">{request.duration.to_string()}</td>
+            <td data-label="Justification">
+                <span class="clamp">
+                    {match request.justification.clone() {
+                        Some(text) => view! { <Untrusted text what="justification" /> }.into_any(),
+                        None => "None given".into_any(),
+                    }}
+                </span>
+            </td>
+            <td data-label="Ticket">
+                {match ticket {
+                    Some(t) => view! { <Untrusted text=t.number what="ticket" /> }.into_any(),
+                    None => view! { <span class="missing">"No ticket"</span> }.into_any(),
+                }}
+            </td>
+            <td data-label="Requested">
+                <LocalTime at=created />
+            </td>
+            <td data-label="Expires">
+                <ExpiryCountdown created />
+            </td>
+            <td data-label="Source">
+                <SourceBadge source=request.key.source />
+            </td>
+            <td data-label="Risk">
+                <RiskBadge level />
+            </td>
+        </tr>
+    }
+}
