@@ -3,6 +3,7 @@
 
 use crate::boot::{boot, Boot};
 use crate::components::header::Header;
+use crate::components::document_title::DocumentTitle;
 use crate::components::host_bridge::HostBridge;
 use crate::components::session_banner::SessionBanner;
 use crate::pages::sign_in::SignInPage;
@@ -58,6 +59,7 @@ fn Shell(services: Rc<Services>) -> impl IntoView {
     if !app.session.expired.get_untracked() {
         app.load_queue(None);
     }
+    crate::state::live::start(app);
     crate::components::hooks::use_confirm_unload(move || app.decisions.in_flight_count() > 0);
     let announcement = app.announcer.message;
     view! {
@@ -74,6 +76,7 @@ fn Shell(services: Rc<Services>) -> impl IntoView {
                 </Routes>
             </main>
             <HostBridge />
+            <DocumentTitle />
             <div class="visually-hidden" role="status" aria-live="polite" data-testid="announcer">
                 {move || announcement.get()}
             </div>

@@ -156,6 +156,9 @@ pub struct AppConfig {
     pub embedding: EmbeddingConfig,
     /// How long one call to a service may take before it counts as failed (`requestTimeoutMs`).
     pub request_timeout_ms: u32,
+    /// How often the queue is read again in the background, in seconds; 0 = never
+    /// (`queueRefreshSeconds`).
+    pub queue_refresh_seconds: u32,
 }
 
 impl AppConfig {
@@ -228,6 +231,7 @@ struct ConfigFile {
     approver_justification: Option<JustificationSection>,
     embedding: Option<EmbeddingSection>,
     request_timeout_ms: Option<u32>,
+    queue_refresh_seconds: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -352,6 +356,7 @@ fn expected(path: &str) -> Option<String> {
         "embedding.tokensFromHost" => "must be true or false.",
         "embedding.hostTimeoutMs" => return Some(HOST_TIMEOUT.problem()),
         "requestTimeoutMs" => return Some(REQUEST_TIMEOUT.problem()),
+        "queueRefreshSeconds" => QUEUE_REFRESH_PROBLEM,
         _ => return None,
     };
     Some(problem.to_string())
@@ -417,6 +422,7 @@ impl ConfigFile {
                 self.request_timeout_ms,
                 &REQUEST_TIMEOUT,
             )?,
+            queue_refresh_seconds: queue_refresh(self.queue_refresh_seconds)?,
         })
     }
 }
@@ -708,6 +714,17 @@ fn justification(
     Ok(policy)
 }
 
+/// `queueRefreshSeconds`: 0 (off) or 15 to 3600; 60 when absent.
+fn queue_refresh(value: Option<u32>) -> Result<u32, ConfigError> {
+    match value.unwrap_or(60) {
+        seconds @ (0 | 15..=3600) => Ok(seconds),
+        _ => Err(error("queueRefreshSeconds", QUEUE_REFRESH_PROBLEM)),
+    }
+}
+
+const QUEUE_REFRESH_PROBLEM: &str =
+    "must be 0 (no background refresh) or a whole number of seconds from 15 to 3600.";
+
 fn milliseconds(
     field: &str,
     value: Option<u32>,
@@ -894,6 +911,7 @@ mod tests {
         );
         assert_eq!(config.portal_auth, PortalAuth::Cookie);
         assert_eq!(config.request_timeout_ms, 30_000);
+        assert_eq!(config.queue_refresh_seconds, 60);
         assert_eq!(config.embedding, EmbeddingConfig::default());
         assert_eq!(config.embedding.host_timeout_ms, 5_000);
     }
@@ -1341,5 +1359,19 @@ mod tests {
         assert_eq!(without_indices("riskRoles[12].level"), "riskRoles[].level");
         assert_eq!(without_indices("sources[0]"), "sources[]");
         assert_eq!(without_indices("tenant"), "tenant");
+    }
+
+    #[test]
+    fn queue_refresh_is_off_or_between_15_seconds_and_an_hour() {
+        assert_eq!(with(r#""queueRefreshSeconds": 0"#).unwrap().queue_refresh_seconds, 0);
+        assert_eq!(with(r#""queueRefreshSeconds": 15"#).unwrap().queue_refresh_seconds, 15);
+        assert_eq!(with(r#""queueRefreshSeconds": 3600"#).unwrap().queue_refresh_seconds, 3600);
+        for bad in ["14", "3601", "\"60\"", "-5"] {
+            assert_eq!(
+                field_of(&format!(r#""queueRefreshSeconds": {bad}"#)),
+                "queueRefreshSeconds",
+                "{bad}"
+            );
+        }
     }
 }

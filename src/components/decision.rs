@@ -59,6 +59,22 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
     let draft = RwSignal::new(app.drafts.load(&key));
     let invalid = RwSignal::new(None::<String>);
     let textarea = NodeRef::<leptos::html::Textarea>::new();
+    // Opened from the queue with `a` or `d`: the justification box takes focus and the intended
+    // button is marked; the decision is still sent only by pressing it.
+    let intended = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("decide"))
+        .and_then(|d| match d.as_str() {
+            "approve" => Some(Decision::Approve),
+            "deny" => Some(Decision::Deny),
+            _ => None,
+        });
+    if intended.is_some() {
+        Effect::new(move |_| {
+            if let Some(el) = textarea.get() {
+                let _ = el.focus();
+            }
+        });
+    }
     let state = {
         let key = key.clone();
         Memo::new(move |_| app.decisions.state(&key))
@@ -151,7 +167,11 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
                         view! {
                             <button
                                 type="button"
-                                class=format!("button {}", name.to_lowercase())
+                                class=format!(
+                                    "button {}{}",
+                                    name.to_lowercase(),
+                                    if intended == Some(decision) { " intended" } else { "" },
+                                )
                                 data-testid=name.to_lowercase()
                                 aria-label=format!("{name} {subject}")
                                 disabled=busy

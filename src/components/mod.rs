@@ -4,10 +4,12 @@
 pub mod badges;
 pub mod confirm_dialog;
 pub mod decision;
+pub mod document_title;
 pub mod header;
 pub mod hooks;
 pub mod host_bridge;
 pub mod queue_filters;
+pub mod queue_keys;
 pub mod queue_table;
 pub mod request_list;
 pub mod requester;

@@ -3,6 +3,7 @@
 //! and each row reads its own decision state (a decision in flight shows "Sending…").
 
 use crate::components::badges::{RiskBadge, SourceBadge};
+use crate::components::queue_keys::KeyboardCursor;
 use crate::components::requester::Requester;
 use crate::components::sort_header::SortHeader;
 use crate::components::time::{ExpiryCountdown, LocalTime};
@@ -14,7 +15,6 @@ use crate::routes::Route;
 use crate::state::queue::QueueData;
 use crate::state::use_app;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
@@ -44,6 +44,14 @@ pub fn QueueTable() -> impl IntoView {
         };
         format!("{}px", rows as f64 * height)
     };
+    // A key moved the cursor: bring its row into view (the row focuses itself once rendered).
+    let cursor = expect_context::<KeyboardCursor>();
+    Effect::new(move |_| {
+        cursor.moved.track();
+        if let (Some(index), Some(body)) = (cursor.active.get_untracked(), tbody.get_untracked()) {
+            scroll_into_view(&body, index, row_height.get_untracked());
+        }
+    });
     // Row pitch as the layout draws it (table rows or cards with their gap), from rendered rows.
     Effect::new(move |_| {
         window.track();
@@ -88,6 +96,23 @@ pub fn QueueTable() -> impl IntoView {
     }
 }
 
+/// Scrolls the page so that row `index` (of rows `pitch` apart) is in view, a third from the top.
+fn scroll_into_view(body: &web_sys::HtmlTableSectionElement, index: usize, pitch: f64) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let viewport = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(900.0);
+    let row_top = body.get_bounding_client_rect().top() + index as f64 * pitch;
+    if row_top < 0.0 || row_top + pitch > viewport {
+        let scrolled = window.scroll_y().unwrap_or(0.0);
+        window.scroll_to_with_x_and_y(0.0, scrolled + row_top - viewport / 3.0);
+    }
+}
+
 /// The distance from one rendered row to the next (or the one row's height).
 fn row_pitch(body: &web_sys::HtmlTableSectionElement) -> Option<f64> {
     let rows = body.query_selector_all("tr.queue-row").ok()?;
@@ -105,8 +130,23 @@ fn row_pitch(body: &web_sys::HtmlTableSectionElement) -> Option<f64> {
 #[component]
 fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
     let app = use_app();
+    let cursor = expect_context::<KeyboardCursor>();
     let level = entry.risk;
     let request = entry.request.clone();
+    let is_active = Signal::derive(move || cursor.active.get() == Some(row_index.get() - 2));
+    let link = NodeRef::<leptos::html::A>::new();
+    // The keyboard's row takes focus when a key moved there (also when it was just rendered).
+    Effect::new(move |_| {
+        if cursor.moved.get() > 0 && is_active.get() {
+            if let Some(link) = link.get() {
+                let _ = link.focus();
+            }
+        }
+    });
+    let unseen = {
+        let key = request.key.clone();
+        Signal::derive(move || app.queue.unseen.with(|u| u.contains(&key)))
+    };
     let route = Route::Request(request.key.clone()).href();
     let key = request.key.clone();
     // An accessible name without the hidden characters the visible text leaves out.
@@ -128,14 +168,16 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
             data-source=request.key.source.slug()
             data-id=request.key.id.clone()
             aria-rowindex=row_index
+            class:active=is_active
         >
             <td data-label="Requestor">
                 <Requester person=request.requester.clone() />
             </td>
             <td data-label="Role">
-                <A href=route attr:aria-label=link_label attr:class="row-link">
+                <a href=route aria-label=link_label class="row-link" node_ref=link>
                     <Untrusted text=request.role.name.clone() />
-                </A>
+                </a>
+                {move || unseen.get().then(|| view! { <span class="badge new" data-testid="row-new">"New"</span> })}
                 {action.map(|a| view! { <span class="badge action">{a}</span> })}
                 {move || {
                     app.decisions

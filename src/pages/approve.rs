@@ -3,6 +3,7 @@
 //! and the windowed table (`components::queue_table`), which stays instant at 10,000 requests.
 
 use crate::components::queue_filters::QueueFilters;
+use crate::components::queue_keys::{use_queue_keys, KeyboardCursor, ShortcutsHelp};
 use crate::components::queue_table::QueueTable;
 use crate::components::request_list::{ListMode, RequestList};
 use crate::components::source_status::SourceErrorView;
@@ -20,19 +21,27 @@ pub fn ApprovePage() -> impl IntoView {
     let bucket = RwSignal::new(Bucket::Pending);
     let filter = app.queue.filter;
     let has_rows = move || app.queue.data.with(|d| d.shown() > 0);
+    let cursor = KeyboardCursor::new();
+    provide_context(cursor);
+    use_queue_keys(cursor);
     view! {
         <section class="page" aria-labelledby="approve-title">
             <div class="page-head">
                 <h1 id="approve-title">"Approve requests"</h1>
-                <button type="button" class="button secondary" on:click=move |_| app.load_queue(None)>
-                    "Refresh"
-                </button>
+                <div class="page-actions">
+                    <NotificationsToggle />
+                    <button type="button" class="button secondary" on:click=move |_| app.load_queue(None)>
+                        "Refresh"
+                    </button>
+                </div>
             </div>
             <Overview bucket />
             <SourceStatuses />
             <Show when=move || bucket.get() == Bucket::Pending fallback=move || view! { <BucketList bucket /> }>
                 <QueueFilters filter sources=app.config().sources.clone() />
+                <ShortcutsHelp cursor />
                 <ResultCount />
+                <LeftTheQueue />
                 <Show when=has_rows fallback=move || view! { <EmptyQueue filter /> }>
                     <QueueTable />
                 </Show>
@@ -41,22 +50,96 @@ pub fn ApprovePage() -> impl IntoView {
     }
 }
 
+/// Desktop notifications for new Critical and High requests: only after the user asks, through the
+/// browser's own permission prompt; never on load.
+#[component]
+fn NotificationsToggle() -> impl IntoView {
+    let app = use_app();
+    let supported = web_sys::window()
+        .is_some_and(|w| js_sys::Reflect::has(&w, &"Notification".into()).unwrap_or(false));
+    let refused = RwSignal::new(false);
+    let turn_on = move |_| {
+        leptos::task::spawn_local(async move {
+            let granted = match web_sys::Notification::request_permission() {
+                Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .is_some_and(|p| p == "granted"),
+                Err(_) => false,
+            };
+            app.notifications.set(granted);
+            refused.set(!granted);
+        });
+    };
+    supported.then(|| {
+        view! {
+            <Show
+                when=move || app.notifications.get()
+                fallback=move || {
+                    view! {
+                        <button type="button" class="button secondary" data-testid="notifications-on" on:click=turn_on>
+                            {move || if refused.get() { "Notifications blocked by the browser" } else { "Notify me of new Critical and High requests" }}
+                        </button>
+                    }
+                }
+            >
+                <button
+                    type="button"
+                    class="button secondary"
+                    aria-pressed="true"
+                    on:click=move |_| app.notifications.set(false)
+                >
+                    "Notifications on: turn off"
+                </button>
+            </Show>
+        }
+    })
+}
+
+/// After a refresh: how many requests left the queue that nobody here decided.
+#[component]
+fn LeftTheQueue() -> impl IntoView {
+    let app = use_app();
+    let note = Memo::new(move |_| match app.queue.left.get() {
+        0 => None,
+        1 => Some("1 request was decided by another approver or withdrawn since the last refresh.".to_string()),
+        n => Some(format!("{n} requests were decided by other approvers or withdrawn since the last refresh.")),
+    });
+    Effect::new(move |_| {
+        if let Some(text) = note.get() {
+            app.announcer.say(text);
+        }
+    });
+    move || note.get().map(|text| view! { <p class="note" data-testid="left-the-queue">{text}</p> })
+}
+
 /// "27 waiting for you" or "Showing 3 of 27".
 #[component]
 fn ResultCount() -> impl IntoView {
     let app = use_app();
     let counts = Memo::new(move |_| app.queue.data.with(|d| (d.shown(), d.count())));
     view! {
-        <p class="result-count" data-testid="result-count" aria-live="polite">
-            {move || {
-                let (shown, all) = counts.get();
-                if shown == all {
-                    format!("{all} waiting for you")
-                } else {
-                    format!("Showing {shown} of {all}")
-                }
-            }}
-        </p>
+        <div class="result-line">
+            <p class="result-count" data-testid="result-count" aria-live="polite">
+                {move || {
+                    let (shown, all) = counts.get();
+                    if shown == all {
+                        format!("{all} waiting for you")
+                    } else {
+                        format!("Showing {shown} of {all}")
+                    }
+                }}
+            </p>
+            <button
+                type="button"
+                class="link-button"
+                aria-keyshortcuts="?"
+                on:click=move |_| expect_context::<KeyboardCursor>().help_open.update(|o| *o = !*o)
+            >
+                "Keyboard shortcuts (?)"
+            </button>
+        </div>
     }
 }
 

@@ -77,6 +77,12 @@ pub fn RequestDetailPage() -> impl IntoView {
         decision
             .with(|d| matches!(d, Some(DecisionState::Settled(s)) if s.outcome.closes_request()))
     });
+    // Looked at: no longer "new" in the queue.
+    Effect::new(move |_| {
+        if let Ok(key) = key.get() {
+            app.queue.seen(&key);
+        }
+    });
     // Read again when a decision closed the request, to show it as it now stands.
     let detail = LocalResource::new(move || {
         closed.track();

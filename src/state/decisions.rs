@@ -218,6 +218,12 @@ impl Decisions {
             .with(|s| s.get(key).is_some_and(DecisionState::in_flight))
     }
 
+    /// How many decisions are in flight now, untracked (for background work that must wait).
+    pub fn in_flight_now(&self) -> usize {
+        self.states
+            .with_untracked(|s| s.values().filter(|d| d.in_flight()).count())
+    }
+
     /// How many decisions are in flight, tracked (the page asks before unloading while any are).
     pub fn in_flight_count(&self) -> usize {
         self.states

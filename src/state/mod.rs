@@ -5,6 +5,7 @@
 
 pub(crate) mod decisions;
 pub(crate) mod drafts;
+pub(crate) mod live;
 pub(crate) mod queue;
 pub(crate) mod session;
 
@@ -50,6 +51,9 @@ pub struct AppContext {
     pub session: SessionStatus,
     pub clock: Clock,
     pub announcer: Announcer,
+    /// Desktop notifications for new Critical and High requests: on only after the user asked (and
+    /// the browser's permission was granted).
+    pub notifications: RwSignal<bool>,
 }
 
 impl AppContext {
@@ -68,6 +72,7 @@ impl AppContext {
             session,
             clock: Clock::start(),
             announcer,
+            notifications: RwSignal::new(false),
         }
     }
 

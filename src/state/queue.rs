@@ -78,8 +78,12 @@ impl QueueData {
     }
 
     pub fn find(&self, key: &RequestKey) -> Option<&ApprovalRequest> {
+        self.entry_of(key).map(|e| &e.request)
+    }
+
+    pub fn entry_of(&self, key: &RequestKey) -> Option<&QueueEntry> {
         let position = *self.by_key.get(key)?;
-        self.entry(position).map(|e| &e.request)
+        self.entry(position).map(|e| &**e)
     }
 
     /// Every request in the queue (unordered).
@@ -178,6 +182,10 @@ pub struct QueueStore {
     generations: StoredValue<HashMap<SourceKind, u64>>,
     /// Requests a decision closed in this session: no answer brings them back.
     closed: StoredValue<HashSet<RequestKey>>,
+    /// Requests that arrived with a refresh and were not looked at yet (marked "new").
+    pub unseen: RwSignal<HashSet<RequestKey>>,
+    /// How many requests the last refresh took out that no decision of ours closed.
+    pub left: RwSignal<usize>,
 }
 
 impl QueueStore {
@@ -200,6 +208,8 @@ impl QueueStore {
             risk: StoredValue::new(risk),
             generations: StoredValue::new(HashMap::new()),
             closed: StoredValue::new(HashSet::new()),
+            unseen: RwSignal::new(HashSet::new()),
+            left: RwSignal::new(0),
         };
         // A new filter or sort arranges everything again; arrival alone never does.
         Effect::new(move |_| {
@@ -240,17 +250,54 @@ impl QueueStore {
         self.data.update(|d| d.rearrange(&filter, sort, now));
     }
 
-    /// Loads every source's pending requests in parallel (or only `only`'s).
+    /// Loads every source's pending requests in parallel (or only `only`'s), in the background.
     pub fn load(&self, sources: Vec<Rc<dyn RequestSource>>, me: String, only: Option<SourceKind>) {
-        for source in sources {
-            let kind = source.kind();
-            if only.is_none_or(|o| o == kind) {
-                self.load_one(source, me.clone());
-            }
+        let store = *self;
+        let sources = sources
+            .into_iter()
+            .filter(|s| only.is_none_or(|o| o == s.kind()))
+            .collect();
+        leptos::task::spawn_local(async move {
+            store.reload(sources, me).await;
+        });
+    }
+
+    /// Reads `sources` again in parallel; `true` when every one answered. What a reload brings that was
+    /// not there is marked unseen; what it no longer lists (and no decision of ours closed) is counted
+    /// in [`QueueStore::left`].
+    pub async fn reload(&self, sources: Vec<Rc<dyn RequestSource>>, me: String) -> bool {
+        let keys = |d: &QueueData| -> HashSet<RequestKey> { d.requests().map(|r| r.key.clone()).collect() };
+        let before = self.data.with_untracked(keys);
+        let loads = sources.into_iter().map(|s| self.load_one(s, me.clone()));
+        let answered = futures::future::join_all(loads).await;
+        let after = self.data.with_untracked(keys);
+        if !before.is_empty() {
+            let left = self.closed.with_value(|closed| {
+                before
+                    .difference(&after)
+                    .filter(|k| !closed.contains(*k))
+                    .count()
+            });
+            self.left.set(left);
+            self.unseen.update(|unseen| {
+                unseen.extend(after.difference(&before).cloned());
+                unseen.retain(|k| after.contains(k));
+            });
+        }
+        answered.into_iter().all(|ok| ok)
+    }
+
+    /// The request was looked at: it is no longer "new".
+    pub fn seen(&self, key: &RequestKey) {
+        if self.unseen.with_untracked(|u| u.contains(key)) {
+            self.unseen.update(|u| {
+                u.remove(key);
+            });
         }
     }
 
-    fn load_one(&self, source: Rc<dyn RequestSource>, me: String) {
+    /// One source's load; `true` when it answered (every page).
+    async fn load_one(&self, source: Rc<dyn RequestSource>, me: String) -> bool {
         let store = *self;
         let kind = source.kind();
         let generation = self.next_generation(kind);
@@ -262,37 +309,37 @@ impl QueueStore {
             slot.state = SourceState::Loading;
             slot.pages = 0;
         });
-        leptos::task::spawn_local(async move {
-            let mut fresh: Vec<QueueEntry> = Vec::new();
-            let mut unreadable = Vec::new();
-            let mut on_page = |page: Listing<ApprovalRequest>| {
-                if !store.is_current(kind, generation) {
-                    return;
-                }
-                let admitted = store.admit(page.items, &me);
-                unreadable.extend(page.unreadable);
-                store.update_slot(kind, |slot| slot.pages += 1);
-                if first {
-                    store.add(admitted);
-                } else {
-                    fresh.extend(admitted);
-                }
-            };
-            let result = source.pending(&mut on_page).await;
+        let mut fresh: Vec<QueueEntry> = Vec::new();
+        let mut unreadable = Vec::new();
+        let mut on_page = |page: Listing<ApprovalRequest>| {
             if !store.is_current(kind, generation) {
                 return;
             }
-            if !first && result.is_ok() {
-                store.replace_source(kind, fresh);
+            let admitted = store.admit(page.items, &me);
+            unreadable.extend(page.unreadable);
+            store.update_slot(kind, |slot| slot.pages += 1);
+            if first {
+                store.add(admitted);
+            } else {
+                fresh.extend(admitted);
             }
-            store.update_slot(kind, |slot| {
-                slot.unreadable = unreadable;
-                slot.state = match result {
-                    Ok(()) => SourceState::Ready,
-                    Err(error) => SourceState::Failed(error),
-                };
-            });
+        };
+        let result = source.pending(&mut on_page).await;
+        if !store.is_current(kind, generation) {
+            return true;
+        }
+        if !first && result.is_ok() {
+            store.replace_source(kind, fresh);
+        }
+        let answered = result.is_ok();
+        store.update_slot(kind, |slot| {
+            slot.unreadable = unreadable;
+            slot.state = match result {
+                Ok(()) => SourceState::Ready,
+                Err(error) => SourceState::Failed(error),
+            };
         });
+        answered
     }
 
     /// The requests of a page that belong in the queue now and were not closed meanwhile, as entries.
