@@ -2,8 +2,8 @@
 //! a host hand-off failure, or the signed-in shell), and the shell mounts the routes under a header.
 
 use crate::boot::{boot, Boot};
-use crate::components::header::Header;
 use crate::components::document_title::DocumentTitle;
+use crate::components::header::Header;
 use crate::components::host_bridge::HostBridge;
 use crate::components::session_banner::SessionBanner;
 use crate::pages::sign_in::SignInPage;

@@ -1363,9 +1363,24 @@ mod tests {
 
     #[test]
     fn queue_refresh_is_off_or_between_15_seconds_and_an_hour() {
-        assert_eq!(with(r#""queueRefreshSeconds": 0"#).unwrap().queue_refresh_seconds, 0);
-        assert_eq!(with(r#""queueRefreshSeconds": 15"#).unwrap().queue_refresh_seconds, 15);
-        assert_eq!(with(r#""queueRefreshSeconds": 3600"#).unwrap().queue_refresh_seconds, 3600);
+        assert_eq!(
+            with(r#""queueRefreshSeconds": 0"#)
+                .unwrap()
+                .queue_refresh_seconds,
+            0
+        );
+        assert_eq!(
+            with(r#""queueRefreshSeconds": 15"#)
+                .unwrap()
+                .queue_refresh_seconds,
+            15
+        );
+        assert_eq!(
+            with(r#""queueRefreshSeconds": 3600"#)
+                .unwrap()
+                .queue_refresh_seconds,
+            3600
+        );
         for bad in ["14", "3601", "\"60\"", "-5"] {
             assert_eq!(
                 field_of(&format!(r#""queueRefreshSeconds": {bad}"#)),

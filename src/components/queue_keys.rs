@@ -96,58 +96,59 @@ fn belongs_elsewhere(event: &web_sys::KeyboardEvent) -> bool {
 pub fn use_queue_keys(cursor: KeyboardCursor) {
     let app = use_app();
     let navigate = use_navigate();
-    let handler = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
-        if belongs_elsewhere(&event) {
-            return;
-        }
-        let Some(key) = QueueKey::from_key(&event.key()) else {
-            return;
-        };
-        let count = app.queue.data.with_untracked(|d| d.shown());
-        let active = cursor.active.get_untracked();
-        let key_of = |i: usize| {
-            app.queue
-                .data
-                .with_untracked(|d| d.window(i..i + 1).first().map(|e| e.request.key.clone()))
-        };
-        match key {
-            QueueKey::Next | QueueKey::Previous => {
-                event.prevent_default();
-                cursor.active.set(move_cursor(active, key, count));
-                cursor.moved.update(|n| *n += 1);
+    let handler =
+        Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
+            if belongs_elsewhere(&event) {
+                return;
             }
-            QueueKey::Open | QueueKey::Approve | QueueKey::Deny => {
-                // Enter on a focused link or button does its own thing.
-                if key == QueueKey::Open && !on_page_body(&event) {
-                    return;
+            let Some(key) = QueueKey::from_key(&event.key()) else {
+                return;
+            };
+            let count = app.queue.data.with_untracked(|d| d.shown());
+            let active = cursor.active.get_untracked();
+            let key_of = |i: usize| {
+                app.queue
+                    .data
+                    .with_untracked(|d| d.window(i..i + 1).first().map(|e| e.request.key.clone()))
+            };
+            match key {
+                QueueKey::Next | QueueKey::Previous => {
+                    event.prevent_default();
+                    cursor.active.set(move_cursor(active, key, count));
+                    cursor.moved.update(|n| *n += 1);
                 }
-                let Some(request) = active.and_then(key_of) else {
-                    return;
-                };
-                event.prevent_default();
-                let suffix = match key {
-                    QueueKey::Approve => "?decide=approve",
-                    QueueKey::Deny => "?decide=deny",
-                    _ => "",
-                };
-                navigate(
-                    &format!("{}{suffix}", Route::Request(request).href()),
-                    Default::default(),
-                );
-            }
-            QueueKey::Search => {
-                event.prevent_default();
-                if let Some(search) = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.get_element_by_id("queue-search"))
-                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                {
-                    let _ = search.focus();
+                QueueKey::Open | QueueKey::Approve | QueueKey::Deny => {
+                    // Enter on a focused link or button does its own thing.
+                    if key == QueueKey::Open && !on_page_body(&event) {
+                        return;
+                    }
+                    let Some(request) = active.and_then(key_of) else {
+                        return;
+                    };
+                    event.prevent_default();
+                    let suffix = match key {
+                        QueueKey::Approve => "?decide=approve",
+                        QueueKey::Deny => "?decide=deny",
+                        _ => "",
+                    };
+                    navigate(
+                        &format!("{}{suffix}", Route::Request(request).href()),
+                        Default::default(),
+                    );
                 }
+                QueueKey::Search => {
+                    event.prevent_default();
+                    if let Some(search) = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.get_element_by_id("queue-search"))
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = search.focus();
+                    }
+                }
+                QueueKey::Help => cursor.help_open.update(|open| *open = !*open),
             }
-            QueueKey::Help => cursor.help_open.update(|open| *open = !*open),
-        }
-    });
+        });
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -155,8 +156,8 @@ pub fn use_queue_keys(cursor: KeyboardCursor) {
     let kept = SendWrapper::new((document, handler));
     on_cleanup(move || {
         let (document, handler) = &*kept;
-        let _ =
-            document.remove_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
+        let _ = document
+            .remove_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
     });
 }
 
@@ -175,8 +176,14 @@ pub fn ShortcutsHelp(cursor: KeyboardCursor) -> impl IntoView {
         ("j or ↓", "next request"),
         ("k or ↑", "previous request"),
         ("Enter", "open the request"),
-        ("a", "open the request to approve it (the justification box is focused)"),
-        ("d", "open the request to deny it (the justification box is focused)"),
+        (
+            "a",
+            "open the request to approve it (the justification box is focused)",
+        ),
+        (
+            "d",
+            "open the request to deny it (the justification box is focused)",
+        ),
         ("/", "search"),
         ("?", "show or hide these shortcuts"),
     ];
@@ -211,7 +218,11 @@ mod tests {
         assert_eq!(move_cursor(Some(0), QueueKey::Next, 3), Some(1));
         assert_eq!(move_cursor(Some(2), QueueKey::Next, 3), Some(2));
         assert_eq!(move_cursor(Some(0), QueueKey::Previous, 3), Some(0));
-        assert_eq!(move_cursor(Some(5), QueueKey::Open, 3), Some(2), "a shrunk list");
+        assert_eq!(
+            move_cursor(Some(5), QueueKey::Open, 3),
+            Some(2),
+            "a shrunk list"
+        );
         assert_eq!(move_cursor(Some(1), QueueKey::Next, 0), None);
     }
 

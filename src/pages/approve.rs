@@ -103,21 +103,30 @@ fn LeftTheQueue() -> impl IntoView {
     let app = use_app();
     let note = Memo::new(move |_| match app.queue.left.get() {
         0 => None,
-        1 => Some("1 request was decided by another approver or withdrawn since the last refresh.".to_string()),
-        n => Some(format!("{n} requests were decided by other approvers or withdrawn since the last refresh.")),
+        1 => Some(
+            "1 request was decided by another approver or withdrawn since the last refresh."
+                .to_string(),
+        ),
+        n => Some(format!(
+            "{n} requests were decided by other approvers or withdrawn since the last refresh."
+        )),
     });
     Effect::new(move |_| {
         if let Some(text) = note.get() {
             app.announcer.say(text);
         }
     });
-    move || note.get().map(|text| view! { <p class="note" data-testid="left-the-queue">{text}</p> })
+    move || {
+        note.get()
+            .map(|text| view! { <p class="note" data-testid="left-the-queue">{text}</p> })
+    }
 }
 
 /// "27 waiting for you" or "Showing 3 of 27".
 #[component]
 fn ResultCount() -> impl IntoView {
     let app = use_app();
+    let cursor = expect_context::<KeyboardCursor>();
     let counts = Memo::new(move |_| app.queue.data.with(|d| (d.shown(), d.count())));
     view! {
         <div class="result-line">
@@ -135,7 +144,7 @@ fn ResultCount() -> impl IntoView {
                 type="button"
                 class="link-button"
                 aria-keyshortcuts="?"
-                on:click=move |_| expect_context::<KeyboardCursor>().help_open.update(|o| *o = !*o)
+                on:click=move |_| cursor.help_open.update(|open| *open = !*open)
             >
                 "Keyboard shortcuts (?)"
             </button>

@@ -16,8 +16,12 @@ const RETRY_SOON_SECS: u32 = 5;
 
 /// The wait before the next refresh: the configured interval, doubled per failure in a row.
 pub fn next_delay_secs(interval: u32, failures_in_a_row: u32) -> u32 {
-    let factor = 1u32.checked_shl(failures_in_a_row.min(16)).unwrap_or(u32::MAX);
-    interval.saturating_mul(factor).min(MAX_BACKOFF_SECS.max(interval))
+    let factor = 1u32
+        .checked_shl(failures_in_a_row.min(16))
+        .unwrap_or(u32::MAX);
+    interval
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF_SECS.max(interval))
 }
 
 fn tab_hidden() -> bool {
@@ -55,7 +59,10 @@ pub fn start(app: AppContext) {
 }
 
 /// A desktop notification for each new Critical or High request, when the user asked for them.
-fn notify_new_risky(app: AppContext, before: &std::collections::HashSet<crate::domain::RequestKey>) {
+fn notify_new_risky(
+    app: AppContext,
+    before: &std::collections::HashSet<crate::domain::RequestKey>,
+) {
     if !app.notifications.get_untracked() {
         return;
     }

@@ -266,7 +266,9 @@ impl QueueStore {
     /// not there is marked unseen; what it no longer lists (and no decision of ours closed) is counted
     /// in [`QueueStore::left`].
     pub async fn reload(&self, sources: Vec<Rc<dyn RequestSource>>, me: String) -> bool {
-        let keys = |d: &QueueData| -> HashSet<RequestKey> { d.requests().map(|r| r.key.clone()).collect() };
+        let keys = |d: &QueueData| -> HashSet<RequestKey> {
+            d.requests().map(|r| r.key.clone()).collect()
+        };
         let before = self.data.with_untracked(keys);
         let loads = sources.into_iter().map(|s| self.load_one(s, me.clone()));
         let answered = futures::future::join_all(loads).await;

@@ -49,11 +49,17 @@ async fn ten_thousand_requests_keep_a_few_hundred_rows_in_the_dom() {
         .await
         .expect("scrolled");
     assert!(last_index[0].as_u64().unwrap() < 200, "{last_index}");
-    assert_eq!(last_index[1], json!((expected + 1).to_string()), "the last request is shown");
+    assert_eq!(
+        last_index[1],
+        json!((expected + 1).to_string()),
+        "the last request is shown"
+    );
 
     // Search runs over all 10,000, not only the rendered rows.
     world.eval("window.scrollTo(0, 0); return true;").await;
-    world.type_into("#queue-search", "zzz-no-such-request").await;
+    world
+        .type_into("#queue-search", "zzz-no-such-request")
+        .await;
     world.wait_for("[data-testid=empty-filtered]").await;
     world.finish().await;
 }
