@@ -79,7 +79,7 @@ fn NotificationsToggle() -> impl IntoView {
                 fallback=move || {
                     view! {
                         <button type="button" class="button secondary" data-testid="notifications-on" on:click=turn_on>
-                            {move || if refused.get() { "Notifications blocked by the browser" } else { "Notify me of new Critical and High requests" }}
+                            {move || if refused.get() { "Notifications blocked by the browser" } else { "Notify me of new Critical and High" }}
                         </button>
                     }
                 }

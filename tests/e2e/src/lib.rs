@@ -249,7 +249,12 @@ impl World {
 
     /// Waits until the element's text contains `needle`.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + WAIT;
+        self.wait_for_text_within(css, needle, WAIT).await
+    }
+
+    /// [`World::wait_for_text`] with its own time limit (e.g. a background refresh's interval).
+    pub async fn wait_for_text_within(&self, css: &str, needle: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             if let Ok(el) = self.browser.find(Locator::Css(css)).await {
                 if let Ok(text) = el.text().await {
