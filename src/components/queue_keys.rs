@@ -15,8 +15,11 @@ use wasm_bindgen::JsCast;
 pub struct KeyboardCursor {
     /// Position in the arranged list.
     pub active: RwSignal<Option<usize>>,
-    /// Bumped by a key that moved the cursor, so the row takes focus (scrolling alone never does).
+    /// Bumped by a key that moved the cursor (the table scrolls the row into view).
     pub moved: RwSignal<u64>,
+    /// Set by a key that moved the cursor; the row takes focus once it is rendered and clears it, so a
+    /// row drawn again later (a filter, a refresh) never takes focus from where the user is typing.
+    pub focus_pending: RwSignal<bool>,
     pub help_open: RwSignal<bool>,
 }
 
@@ -25,6 +28,7 @@ impl KeyboardCursor {
         KeyboardCursor {
             active: RwSignal::new(None),
             moved: RwSignal::new(0),
+            focus_pending: RwSignal::new(false),
             help_open: RwSignal::new(false),
         }
     }
@@ -115,6 +119,7 @@ pub fn use_queue_keys(cursor: KeyboardCursor) {
                 QueueKey::Next | QueueKey::Previous => {
                     event.prevent_default();
                     cursor.active.set(move_cursor(active, key, count));
+                    cursor.focus_pending.set(true);
                     cursor.moved.update(|n| *n += 1);
                 }
                 QueueKey::Open | QueueKey::Approve | QueueKey::Deny => {

@@ -135,11 +135,12 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
     let request = entry.request.clone();
     let is_active = Signal::derive(move || cursor.active.get() == Some(row_index.get() - 2));
     let link = NodeRef::<leptos::html::A>::new();
-    // The keyboard's row takes focus when a key moved there (also when it was just rendered).
+    // The keyboard's row takes focus when a key moved there (also when it is rendered only then).
     Effect::new(move |_| {
-        if cursor.moved.get() > 0 && is_active.get() {
+        if cursor.focus_pending.get() && is_active.get() {
             if let Some(link) = link.get() {
                 let _ = link.focus();
+                cursor.focus_pending.set(false);
             }
         }
     });
