@@ -69,9 +69,14 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
             _ => None,
         });
     if intended.is_some() {
+        // After the frame that attaches the panel (focusing a detached element does nothing).
         Effect::new(move |_| {
-            if let Some(el) = textarea.get() {
-                let _ = el.focus();
+            if textarea.get().is_some() {
+                request_animation_frame(move || {
+                    if let Some(el) = textarea.get_untracked() {
+                        let _ = el.focus();
+                    }
+                });
             }
         });
     }
