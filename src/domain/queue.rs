@@ -13,18 +13,6 @@ pub fn belongs_in_queue(request: &ApprovalRequest, me: &str, now: DateTime<Utc>)
     request.effective_status(now) == RequestStatus::Pending && !request.requested_by(me)
 }
 
-/// The requests of a source's pending list that belong in `me`'s queue ([`belongs_in_queue`]).
-pub fn queue_for(
-    requests: Vec<ApprovalRequest>,
-    me: &str,
-    now: DateTime<Utc>,
-) -> Vec<ApprovalRequest> {
-    requests
-        .into_iter()
-        .filter(|r| belongs_in_queue(r, me, now))
-        .collect()
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Column {
     Requester,
@@ -378,8 +366,6 @@ mod tests {
             "past the 24-hour window"
         );
         assert!(belongs_in_queue(&waiting, me, now()));
-        let kept = queue_for(vec![mine, decided, stale, waiting], me, now());
-        assert_eq!(ids(&kept), ["waiting"]);
     }
 
     #[test]
