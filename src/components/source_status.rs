@@ -1,6 +1,8 @@
 //! Per-source loading and error states: which source failed, what happened, what to do, and a retry.
 
-use crate::sources::SourceError;
+use crate::domain::ApprovalRequest;
+use crate::sources::{SourceError, Unreadable};
+use crate::state::PerSource;
 use leptos::prelude::*;
 
 /// A failed call, named by source, with what to do and an optional retry.
@@ -28,4 +30,37 @@ pub fn SourceErrorView(
                 })}
         </div>
     }
+}
+
+/// "2 requests from Azure resources could not be read", with the details behind a disclosure.
+#[component]
+pub fn UnreadableItems(items: Vec<Unreadable>) -> impl IntoView {
+    let source = items.first().map(|u| u.source);
+    let summary = match (items.len(), source) {
+        (1, Some(s)) => format!("1 request from {} could not be read", s.label()),
+        (n, Some(s)) => format!("{n} requests from {} could not be read", s.label()),
+        _ => String::new(),
+    };
+    view! {
+        <details class="unreadable" data-testid="unreadable" data-source=source.map(|s| s.slug())>
+            <summary>{summary} "; the others are shown."</summary>
+            <ul>
+                {items
+                    .into_iter()
+                    .map(|u| view! { <li><code>{u.at}</code>": "{u.problem}</li> })
+                    .collect_view()}
+            </ul>
+        </details>
+    }
+}
+
+/// The items each source that answered had to skip, one [`UnreadableItems`] per source (history pages).
+#[component]
+pub fn SkippedItems(answers: PerSource<ApprovalRequest>) -> impl IntoView {
+    answers
+        .into_iter()
+        .filter_map(|(_, answer)| answer.ok())
+        .filter(|listing| !listing.unreadable.is_empty())
+        .map(|listing| view! { <UnreadableItems items=listing.unreadable /> })
+        .collect_view()
 }

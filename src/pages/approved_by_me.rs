@@ -6,7 +6,7 @@
 use crate::components::badges::SourceBadge;
 use crate::components::requester::Requester;
 use crate::components::sort_header::SortHeader;
-use crate::components::source_status::SourceErrorView;
+use crate::components::source_status::{SkippedItems, SourceErrorView};
 use crate::components::time::LocalTime;
 use crate::components::untrusted::Untrusted;
 use crate::domain::history::{self, DateRange, DecisionColumn, MyDecision};
@@ -181,16 +181,20 @@ fn RetentionWarning(choice: RangeChoice) -> impl IntoView {
     }
 }
 
-/// One error with a retry for each source whose history could not be read.
+/// One error with a retry for each source whose history could not be read, and the items skipped.
 #[component]
 fn SourceErrors(
     answers: PerSource<crate::domain::ApprovalRequest>,
     retry: Callback<()>,
 ) -> impl IntoView {
-    failures(&answers)
+    let errors = failures(&answers)
         .into_iter()
         .map(|error| view! { <SourceErrorView error on_retry=retry /> })
-        .collect_view()
+        .collect_view();
+    view! {
+        {errors}
+        <SkippedItems answers />
+    }
 }
 
 #[component]
