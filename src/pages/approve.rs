@@ -375,7 +375,9 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
                         .then(|| view! { <span class="badge sending" data-testid="row-sending">"Sending…"</span> })
                 }}
             </td>
-            <td data-label="Scope">{request.scope.name.clone()}</td>
+            <td data-label="Scope">
+                <Untrusted text=request.scope.name.clone() what="scope name" />
+            </td>
             <td data-label="Duration">{request.duration.to_string()}</td>
             <td data-label="Justification">
                 <span class="clamp">

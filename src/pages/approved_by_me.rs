@@ -249,7 +249,9 @@ fn DecisionRow(row: MyDecision) -> impl IntoView {
                 </A>
             </td>
             <td data-label="Source"><SourceBadge source=request.key.source /></td>
-            <td data-label="Scope">{request.scope.name.clone()}</td>
+            <td data-label="Scope">
+                <Untrusted text=request.scope.name.clone() what="scope name" />
+            </td>
             <td data-label="Duration">{request.duration.to_string()}</td>
             <td data-label="My justification">
                 <span class="clamp">

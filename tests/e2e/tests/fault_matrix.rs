@@ -187,6 +187,19 @@ async fn shared_request(world: &World, source: &str) -> Value {
     )
 }
 
+/// For the 409 cells of a read: a request both approve, decided beforehand by Nestor (another approver)
+/// or by Adele herself (as from another tab); `None` for the other cells.
+async fn decided_beforehand(world: &World, fault: Fault, source: &str) -> Option<Value> {
+    let who = match fault {
+        DecidedByOther => NESTOR_ID,
+        DecidedBySelf => ADELE_ID,
+        _ => return None,
+    };
+    let request = shared_request(world, source).await;
+    approve_through_api(world, who, &request).await;
+    Some(request)
+}
+
 /// `user` approves `request` through the service's API (Graph or portal), as another browser would.
 async fn approve_through_api(world: &World, user: &str, request: &Value) {
     let id = request["id"].as_str().unwrap();
@@ -370,19 +383,9 @@ async fn queue_load_through_every_fault() {
         let cell = cell_name("queue load", fault, source);
         reset(&world).await;
         let path = pending_list_path(source);
-        let decided = match fault {
-            DecidedByOther | DecidedBySelf => {
-                let request = shared_request(&world, source).await;
-                let who = if fault == DecidedByOther {
-                    NESTOR_ID
-                } else {
-                    ADELE_ID
-                };
-                approve_through_api(&world, who, &request).await;
-                Some(request["id"].as_str().unwrap().to_string())
-            }
-            _ => None,
-        };
+        let decided = decided_beforehand(&world, fault, source)
+            .await
+            .map(|r| r["id"].as_str().unwrap().to_string());
         install(&world, fault, "GET", path).await;
         world.clear_log().await;
         world.goto("/").await;
@@ -545,18 +548,9 @@ async fn detail_read_through_every_fault() {
         let cell = cell_name("detail read", fault, source);
         reset(&world).await;
         let path = approvals_path(source);
-        let request = match fault {
-            DecidedByOther | DecidedBySelf => {
-                let request = shared_request(&world, source).await;
-                let who = if fault == DecidedByOther {
-                    NESTOR_ID
-                } else {
-                    ADELE_ID
-                };
-                approve_through_api(&world, who, &request).await;
-                request
-            }
-            _ => pick(&world, source, 0).await,
+        let request = match decided_beforehand(&world, fault, source).await {
+            Some(request) => request,
+            None => pick(&world, source, 0).await,
         };
         install(&world, fault, "GET", path).await;
         world.clear_log().await;
@@ -925,19 +919,9 @@ async fn history_through_every_fault() {
         let started = Instant::now();
         let cell = cell_name("history", fault, source);
         reset(&world).await;
-        let decided = match fault {
-            DecidedByOther | DecidedBySelf => {
-                let request = shared_request(&world, source).await;
-                let who = if fault == DecidedByOther {
-                    NESTOR_ID
-                } else {
-                    ADELE_ID
-                };
-                approve_through_api(&world, who, &request).await;
-                Some(request["id"].as_str().unwrap().to_string())
-            }
-            _ => None,
-        };
+        let decided = decided_beforehand(&world, fault, source)
+            .await
+            .map(|r| r["id"].as_str().unwrap().to_string());
         // The queue loads first (it reads some of the same lists); the fault is for the history.
         world.goto("/").await;
         wait_until_loaded(&world).await;
