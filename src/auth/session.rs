@@ -67,6 +67,9 @@ struct Inner {
     signed_in_at_ms: RefCell<Option<i64>>,
     tokens: Rc<TokenCache>,
     on_ended: RefCell<Option<Rc<dyn Fn()>>>,
+    /// One refresh at a time, whatever the resource: a refused refresh token is sent once (the others
+    /// then find the session ended), and a rotated one is never sent after its successor exists.
+    refreshing: futures::lock::Mutex<()>,
 }
 
 /// The signed-in state and the token cache; cheap to clone.
@@ -102,6 +105,7 @@ impl OAuthSession {
                 signed_in_at_ms: RefCell::new(signed_in_at_ms),
                 tokens: TokenCache::new(RENEW_MARGIN_MS),
                 on_ended: RefCell::new(None),
+                refreshing: futures::lock::Mutex::new(()),
             }),
         }
     }
@@ -305,6 +309,7 @@ impl OAuthSession {
 
     /// A token for `resource` from the refresh token (which may be rotated on the way).
     async fn refresh_now(self, resource: Resource) -> Result<Token, AuthError> {
+        let _turn = self.inner.refreshing.lock().await;
         let refresh_token = self
             .inner
             .refresh_token

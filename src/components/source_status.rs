@@ -2,15 +2,21 @@
 
 use crate::domain::ApprovalRequest;
 use crate::sources::{SourceError, Unreadable};
-use crate::state::PerSource;
+use crate::state::{use_app, PerSource};
 use leptos::prelude::*;
 
-/// A failed call, named by source, with what to do and an optional retry.
+/// A failed call, named by source, with what to do and an optional retry. Nothing while the error is
+/// only the ended session showing through the source: the session banner says that once, for all.
 #[component]
 pub fn SourceErrorView(
     error: SourceError,
     #[prop(optional, into)] on_retry: Option<Callback<()>>,
 ) -> impl IntoView {
+    let app = use_app();
+    move || (!app.session.explains(&error)).then(|| error_box(error.clone(), on_retry))
+}
+
+fn error_box(error: SourceError, on_retry: Option<Callback<()>>) -> impl IntoView {
     let slug = error.source.slug();
     view! {
         <div class="source-error" role="alert" data-testid="source-error" data-source=slug>

@@ -240,7 +240,10 @@ mod tests {
         review.justification = Some("ok\u{200b}ay".into());
         let r = request(RequestStatus::Approved, Some(review));
         let sentence = outcome_sentence(&r, None, r.created + Duration::days(2), &Utc);
-        assert!(sentence.starts_with("Approved by Alex nimdA labolG at "), "{sentence}");
+        assert!(
+            sentence.starts_with("Approved by Alex nimdA labolG at "),
+            "{sentence}"
+        );
         assert!(sentence.ends_with(": “okay”"), "{sentence}");
     }
 

@@ -219,7 +219,7 @@ fn SourceStatus(source_slot: SourceSlot) -> impl IntoView {
                 .into_any(),
             )
         }
-        SourceState::Failed(error) if !app.session.explains(&error) => {
+        SourceState::Failed(error) => {
             let retry = Callback::new(move |_| app.load_queue(Some(kind)));
             Some(view! { <SourceErrorView error on_retry=retry /> }.into_any())
         }
