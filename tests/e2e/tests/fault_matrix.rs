@@ -10,7 +10,15 @@
 //! true to that state; the justification is still in the box where nothing was recorded). The sources
 //! rotate across the cells so that every source meets faults.
 //!
-//! Cells that cannot exist for an operation are skipped in the tables with the reason (a `Skip` row).
+//! A cell that does not apply to an operation is asserted for what it means there (on a read, "504
+//! after commit" is a read that failed once; "409" is a request decided before the read) or left out
+//! with the reason beside its table: MIM PAM and the portal have no approval read (their detail is the
+//! pending list of the queue cells), MIM PAM keeps no approver history, and the portal API cannot cancel
+//! (asserted: its rows offer no Cancel). A 2xx whose body is garbled, and an item fault on a write's
+//! answer, are asserted on the services that answer a write with a body (ARM) or with 204.
+//!
+//! Faults that pass (429, 5xx, drop, stall, 401) hit once; the others stay for the whole cell, since a
+//! page reads some lists twice (the queue and the overview tiles).
 
 use e2e::*;
 use serde_json::{json, Value};
