@@ -3,6 +3,7 @@
 
 use crate::components::badges::{SourceBadge, StatusBadge};
 use crate::components::time::LocalTime;
+use crate::components::untrusted::Untrusted;
 use crate::domain::{history, ApprovalRequest};
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -69,14 +70,20 @@ pub fn RequestList(
                         .then(|| {
                             view! {
                                 <td data-label="Requestor">
-                                    <span class="person-name">{requester}</span>
+                                    <span class="person-name">
+                                        <Untrusted text=requester />
+                                    </span>
                                 </td>
                             }
                         })}
                     <td data-label="Role">
-                        <A href=route attr:class="row-link">{request.role.name.clone()}</A>
+                        <A href=route attr:class="row-link">
+                            <Untrusted text=request.role.name.clone() what="role name" />
+                        </A>
                     </td>
-                    <td data-label="Scope">{request.scope.name.clone()}</td>
+                    <td data-label="Scope">
+                        <Untrusted text=request.scope.name.clone() what="scope name" />
+                    </td>
                     <td data-label="Source"><SourceBadge source /></td>
                     <td data-label="Status"><StatusBadge status=status /></td>
                     <td data-label="Requested"><LocalTime at=request.created /></td>
@@ -93,7 +100,14 @@ pub fn RequestList(
                             }
                         })}
                     <td data-label="Decided">
-                        {decided_by.map(|name| view! { <span class="person-name">{name}</span> })}
+                        {decided_by
+                            .map(|name| {
+                                view! {
+                                    <span class="person-name">
+                                        <Untrusted text=name />
+                                    </span>
+                                }
+                            })}
                         {settled.map(|at| view! { <LocalTime at /> })}
                     </td>
                     {on_cancel.is_some().then(|| view! { <td data-label="">{cancel}</td> })}

@@ -2,6 +2,7 @@
 //! the outcome.
 
 use crate::components::time::LocalTime;
+use crate::components::untrusted::Untrusted;
 use crate::domain::timeline::{self, Event};
 use crate::domain::{Approval, ApprovalRequest};
 use crate::sources::SourceError;
@@ -50,7 +51,15 @@ fn TimelineItem(event: Event) -> impl IntoView {
         <li class=class>
             <p class="timeline-title">{event.title}</p>
             {event.at.map(|at| view! { <p class="timeline-time"><LocalTime at /></p> })}
-            {event.quote.map(|q| view! { <blockquote class="quoted">{q}</blockquote> })}
+            {event
+                .quote
+                .map(|q| {
+                    view! {
+                        <blockquote class="quoted">
+                            <Untrusted text=q what="justification" />
+                        </blockquote>
+                    }
+                })}
         </li>
     }
 }

@@ -1,6 +1,7 @@
 //! The life of a request as events (submitted, each stage and its decision, the outcome) and the
 //! one-sentence outcome an old link lands on ("Approved by Adele Vance at …: “…”").
 
+use super::text::without_hidden as shown;
 use super::time::format_local;
 use super::{Approval, ApprovalRequest, Decision, RequestStatus, Review, StageStatus};
 use chrono::{DateTime, TimeZone, Utc};
@@ -48,7 +49,7 @@ fn review_event(stage_name: &str, review: &Review) -> Event {
         title: format!(
             "{stage_name}: {} by {}",
             review.decision.past_tense(),
-            review.by.name()
+            shown(review.by.name())
         ),
         at: review.at,
         quote: review.justification.clone(),
@@ -63,7 +64,7 @@ pub fn events(
 ) -> Vec<Event> {
     let mut out = vec![Event {
         kind: EventKind::Submitted,
-        title: format!("Submitted by {}", request.requester.name()),
+        title: format!("Submitted by {}", shown(request.requester.name())),
         at: Some(request.created),
         quote: request.justification.clone(),
     }];
@@ -72,7 +73,8 @@ pub fn events(
     for (index, stage) in stages.iter().enumerate() {
         let name = stage
             .name
-            .clone()
+            .as_deref()
+            .map(|n| shown(n).into_owned())
             .unwrap_or_else(|| format!("Approval stage {}", index + 1));
         match (&stage.review, &stage.status) {
             (Some(review), _) => out.push(review_event(&name, review)),
@@ -160,9 +162,14 @@ pub fn outcome_sentence<Tz: TimeZone>(
                 let quote = r
                     .justification
                     .as_deref()
-                    .map(|j| format!(": “{j}”"))
+                    .map(|j| format!(": “{}”", shown(j)))
                     .unwrap_or_default();
-                format!("{} by {}{}{quote}", status.label(), r.by.name(), when(r.at))
+                format!(
+                    "{} by {}{}{quote}",
+                    status.label(),
+                    shown(r.by.name()),
+                    when(r.at)
+                )
             }
             None => format!(
                 "{}{}. The service does not say by whom.",
@@ -224,6 +231,20 @@ mod tests {
             outcome_sentence(&r, None, now, &cet),
             "Approved by Adele Vance at 22 Nov 2026, 14:02: “ticket CHG-1042 verified”"
         );
+    }
+
+    #[test]
+    fn names_and_quotes_lose_their_hidden_characters() {
+        let mut review = adele_approved();
+        review.by.display_name = Some("Alex \u{202e}nimdA labolG".into());
+        review.justification = Some("ok\u{200b}ay".into());
+        let r = request(RequestStatus::Approved, Some(review));
+        let sentence = outcome_sentence(&r, None, r.created + Duration::days(2), &Utc);
+        assert!(
+            sentence.starts_with("Approved by Alex nimdA labolG at "),
+            "{sentence}"
+        );
+        assert!(sentence.ends_with(": “okay”"), "{sentence}");
     }
 
     #[test]

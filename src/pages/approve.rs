@@ -6,7 +6,7 @@ use crate::components::queue_filters::QueueFilters;
 use crate::components::queue_keys::{use_queue_keys, KeyboardCursor, ShortcutsHelp};
 use crate::components::queue_table::QueueTable;
 use crate::components::request_list::{ListMode, RequestList};
-use crate::components::source_status::SourceErrorView;
+use crate::components::source_status::{SourceErrorView, UnreadableItems};
 use crate::domain::history::{self, Bucket, DateRange};
 use crate::domain::queue::Filter;
 use crate::domain::ApprovalRequest;
@@ -302,28 +302,6 @@ fn SourceStatus(source_slot: SourceSlot) -> impl IntoView {
     view! {
         {state}
         {unreadable}
-    }
-}
-
-/// "2 requests from Azure resources could not be read", with the details behind a disclosure.
-#[component]
-pub fn UnreadableItems(items: Vec<crate::sources::Unreadable>) -> impl IntoView {
-    let source = items.first().map(|u| u.source);
-    let summary = match (items.len(), source) {
-        (1, Some(s)) => format!("1 request from {} could not be read", s.label()),
-        (n, Some(s)) => format!("{n} requests from {} could not be read", s.label()),
-        _ => String::new(),
-    };
-    view! {
-        <details class="unreadable" data-testid="unreadable" data-source=source.map(|s| s.slug())>
-            <summary>{summary} "; the others are shown."</summary>
-            <ul>
-                {items
-                    .into_iter()
-                    .map(|u| view! { <li><code>{u.at}</code>": "{u.problem}</li> })
-                    .collect_view()}
-            </ul>
-        </details>
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::components::badges::SourceBadge;
 use crate::components::requester::Requester;
 use crate::components::sort_header::SortHeader;
-use crate::components::source_status::SourceErrorView;
+use crate::components::source_status::{SkippedItems, SourceErrorView};
 use crate::components::time::LocalTime;
 use crate::components::untrusted::Untrusted;
 use crate::domain::history::{self, DateRange, DecisionColumn, MyDecision};
@@ -181,16 +181,20 @@ fn RetentionWarning(choice: RangeChoice) -> impl IntoView {
     }
 }
 
-/// One error with a retry for each source whose history could not be read.
+/// One error with a retry for each source whose history could not be read, and the items skipped.
 #[component]
 fn SourceErrors(
     answers: PerSource<crate::domain::ApprovalRequest>,
     retry: Callback<()>,
 ) -> impl IntoView {
-    failures(&answers)
+    let errors = failures(&answers)
         .into_iter()
         .map(|error| view! { <SourceErrorView error on_retry=retry /> })
-        .collect_view()
+        .collect_view();
+    view! {
+        {errors}
+        <SkippedItems answers />
+    }
 }
 
 #[component]
@@ -245,7 +249,9 @@ fn DecisionRow(row: MyDecision) -> impl IntoView {
                 </A>
             </td>
             <td data-label="Source"><SourceBadge source=request.key.source /></td>
-            <td data-label="Scope">{request.scope.name.clone()}</td>
+            <td data-label="Scope">
+                <Untrusted text=request.scope.name.clone() what="scope name" />
+            </td>
             <td data-label="Duration">{request.duration.to_string()}</td>
             <td data-label="My justification">
                 <span class="clamp">

@@ -3,7 +3,7 @@
 
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::request_list::{ListMode, RequestList};
-use crate::components::source_status::SourceErrorView;
+use crate::components::source_status::{SkippedItems, SourceErrorView};
 use crate::domain::ApprovalRequest;
 use crate::sources::SourceError;
 use crate::state::{failures, gather, successes, use_app};
@@ -95,6 +95,7 @@ pub fn MyRequestsPage() -> impl IntoView {
                             };
                             view! {
                                 {errors}
+                                <SkippedItems answers />
                                 {list}
                             }
                         })

@@ -4,12 +4,14 @@
 
 use crate::components::badges::{RiskBadge, SourceBadge, StatusBadge};
 use crate::components::decision::{Blocked, DecisionOutcomeBanner, DecisionPanel};
+use crate::components::requester::Requester;
 use crate::components::source_status::SourceErrorView;
 use crate::components::time::{ExpiryCountdown, LocalTime};
 use crate::components::timeline::{outcome_sentence, Timeline};
+use crate::components::untrusted::Untrusted;
 use crate::domain::blockers::blocker;
 use crate::domain::checklist::BEFORE_APPROVING;
-use crate::domain::warnings;
+use crate::domain::{text, warnings};
 use crate::domain::{Approval, ApprovalRequest, RequestKey, RequestStatus};
 use crate::routes::Route;
 use crate::sources::SourceError;
@@ -188,7 +190,12 @@ fn DetailView(detail: Detail, retry: Callback<()>) -> impl IntoView {
     let request = detail.request.clone();
     let level = config.risk.level(&request.role);
     let warnings = warnings::warnings(&request, &config.risk, &config.max_duration);
-    let title = format!("{} for {}", request.role.name, request.requester.name());
+    // Another person's text, isolated and without hidden characters (the facts below flag them).
+    let title = view! {
+        <bdi>{text::without_hidden(&request.role.name).into_owned()}</bdi>
+        " for "
+        <bdi>{text::without_hidden(request.requester.name()).into_owned()}</bdi>
+    };
     // A memo, so the once-a-second clock only re-renders when the status really changes.
     let status = {
         let request = request.clone();
@@ -225,7 +232,10 @@ fn DetailView(detail: Detail, retry: Callback<()>) -> impl IntoView {
                     <section aria-labelledby="justification-title" class="card requester-justification">
                         <h2 id="justification-title">"Requester's justification"</h2>
                         <p class="quoted" data-testid="requester-justification">
-                            {detail.request.justification.clone().unwrap_or_else(|| "None given.".into())}
+                            {match detail.request.justification.clone() {
+                                Some(text) => view! { <Untrusted text what="justification" /> }.into_any(),
+                                None => "None given.".into_any(),
+                            }}
                         </p>
                     </section>
                     <Timeline request=detail.request.clone() approval=detail.approval.clone() />
@@ -281,13 +291,16 @@ fn Facts(request: ApprovalRequest, stage_name: Option<String>) -> impl IntoView 
         <dl class="facts card">
             <dt>"Requestor"</dt>
             <dd>
-                <span class="person-name">{request.requester.name().to_string()}</span>
-                {request.requester.upn.clone().map(|u| view! { <span class="person-upn">{u}</span> })}
+                <Requester person=request.requester.clone() />
             </dd>
             <dt>"Role"</dt>
-            <dd>{request.role.name.clone()}</dd>
+            <dd>
+                <Untrusted text=request.role.name.clone() what="role name" />
+            </dd>
             <dt>"Scope"</dt>
-            <dd>{request.scope.name.clone()}</dd>
+            <dd>
+                <Untrusted text=request.scope.name.clone() what="scope name" />
+            </dd>
             <dt>"Request type"</dt>
             <dd>{request.action.label().to_string()}</dd>
             <dt>"Duration"</dt>
@@ -313,9 +326,13 @@ fn Facts(request: ApprovalRequest, stage_name: Option<String>) -> impl IntoView 
                     }
                 })}
             <dt>"Ticket"</dt>
-            <dd>{ticket.unwrap_or_else(|| "None".into())}</dd>
+            <dd>
+                <Untrusted text=ticket.unwrap_or_else(|| "None".into()) what="ticket" />
+            </dd>
             <dt>"Approval stage"</dt>
-            <dd>{stage_name.unwrap_or_else(|| "Approval".into())}</dd>
+            <dd>
+                <Untrusted text=stage_name.unwrap_or_else(|| "Approval".into()) what="stage name" />
+            </dd>
             <dt>"Source"</dt>
             <dd>{request.key.source.label()}</dd>
             <dt>"Request id"</dt>

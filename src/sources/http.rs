@@ -138,11 +138,25 @@ impl Http {
         url: &str,
         body: Option<&Value>,
     ) -> Result<String, SourceError> {
-        match self.exchange(method.clone(), url, body, false).await {
+        let (status, answer) = match self.exchange(method.clone(), url, body, false).await {
             Err(e) if e.kind == ErrorKind::Unauthorized && self.uses_tokens() => {
                 self.exchange(method, url, body, true).await
             }
             outcome => outcome,
+        }?;
+        self.readable_write_answer(status, answer)
+    }
+
+    /// A write's 2xx answer whose body is not JSON came garbled or cut short: what the service did is
+    /// open, so it is an error that leaves the write uncertain (read back, never resent), not a success.
+    fn readable_write_answer(&self, status: u16, body: String) -> Result<String, SourceError> {
+        if body.trim().is_empty() || serde_json::from_str::<serde::de::IgnoredAny>(&body).is_ok() {
+            Ok(body)
+        } else {
+            Err(
+                SourceError::malformed(self.source, "the answer to the write could not be read")
+                    .with_status(status),
+            )
         }
     }
 
@@ -157,7 +171,7 @@ impl Http {
         loop {
             attempt += 1;
             let error = match self.exchange(method.clone(), url, body, fresh_token).await {
-                Ok(reply) => return Ok(reply),
+                Ok((_, reply)) => return Ok(reply),
                 Err(e) => e,
             };
             if attempt >= READ_ATTEMPTS {
@@ -182,14 +196,14 @@ impl Http {
         matches!(self.credentials, Credentials::Bearer { .. })
     }
 
-    /// One request and its whole answer.
+    /// One request and its whole answer: the 2xx status and the body.
     async fn exchange(
         &self,
         method: Method,
         url: &str,
         body: Option<&Value>,
         fresh_token: bool,
-    ) -> Result<String, SourceError> {
+    ) -> Result<(u16, String), SourceError> {
         let response = self.send_once(method, url, body, fresh_token).await?;
         self.finish(response).await
     }
@@ -231,7 +245,7 @@ impl Http {
             .map_err(|e| self.transport_error(&e, None))
     }
 
-    async fn finish(&self, response: Response) -> Result<String, SourceError> {
+    async fn finish(&self, response: Response) -> Result<(u16, String), SourceError> {
         let status = response.status();
         let headers = response.headers();
         let retry_after = headers
@@ -251,7 +265,7 @@ impl Http {
             return Err(self.too_large(status));
         }
         if (200..300).contains(&status) {
-            Ok(body)
+            Ok((status, body))
         } else {
             Err(SourceError::from_response(
                 self.source,
@@ -305,6 +319,30 @@ pub(crate) async fn sleep_ms(ms: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_garbled_answer_to_a_write_leaves_it_uncertain() {
+        let http = Http::new(
+            SourceKind::EntraRoles,
+            "https://graph.microsoft.com".into(),
+            Credentials::BrowserSession,
+            30_000,
+        );
+        assert_eq!(
+            http.readable_write_answer(204, String::new()),
+            Ok(String::new())
+        );
+        let stage = r#"{"id":"1","properties":{"status":"Completed"}}"#.to_string();
+        assert_eq!(http.readable_write_answer(200, stage.clone()), Ok(stage));
+        let cut = http
+            .readable_write_answer(200, r#"{"id":"1","prop"#.into())
+            .unwrap_err();
+        assert_eq!(cut.kind, ErrorKind::Malformed);
+        assert!(
+            cut.leaves_write_uncertain(),
+            "read back, never taken as done"
+        );
+    }
 
     #[test]
     fn origins() {

@@ -38,6 +38,35 @@ pub struct Options {
     pub generate: usize,
 }
 
+/// Polls `probe` every 100 ms until it answers `Ok`, for at most [`WAIT`]; then fails naming `what` and
+/// the last `Err` (what was there instead). Every polling loop of the end-to-end tests goes through here.
+pub async fn wait_until<T, Fut>(what: &str, probe: impl FnMut() -> Fut) -> T
+where
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    wait_until_within(what, WAIT, probe).await
+}
+
+/// [`wait_until`] with its own time limit.
+pub async fn wait_until_within<T, Fut>(
+    what: &str,
+    limit: Duration,
+    mut probe: impl FnMut() -> Fut,
+) -> T
+where
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        let last = match probe().await {
+            Ok(value) => return value,
+            Err(last) => last,
+        };
+        assert!(Instant::now() < deadline, "{what} never held: {last}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -138,7 +167,9 @@ async fn start_browser(port: u16, width: u32, height: u32) -> Client {
                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
                 "--disable-sync", "--disable-extensions", format!("--window-size={width},{height}"),
             ],
-        }
+        },
+        // The console, for World::console (panics of the app are logged there).
+        "goog:loggingPrefs": { "browser": "ALL" },
     });
     let caps = caps.as_object().cloned().expect("object");
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -254,21 +285,19 @@ impl World {
 
     /// [`World::wait_for_text`] with its own time limit (e.g. a background refresh's interval).
     pub async fn wait_for_text_within(&self, css: &str, needle: &str, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Ok(el) = self.browser.find(Locator::Css(css)).await {
-                if let Ok(text) = el.text().await {
-                    if text.contains(needle) {
-                        return text;
-                    }
+        wait_until_within(
+            &format!("{css} containing {needle:?}"),
+            limit,
+            || async move {
+                let text = self.text_or_empty(css).await;
+                if text.contains(needle) {
+                    Ok(text)
+                } else {
+                    Err(format!("it says {text:?}"))
                 }
-            }
-            if Instant::now() > deadline {
-                let now = self.text_or_empty(css).await;
-                panic!("{css} never contained {needle:?}; it says {now:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            },
+        )
+        .await
     }
 
     /// Waits until `check` holds for the number of elements matching `css`.
@@ -278,8 +307,8 @@ impl World {
         check: impl Fn(usize) -> bool,
         what: &str,
     ) -> usize {
-        let deadline = Instant::now() + WAIT;
-        loop {
+        let check = &check;
+        wait_until(&format!("{css}: {what}"), || async move {
             let n = self
                 .browser
                 .find_all(Locator::Css(css))
@@ -287,14 +316,31 @@ impl World {
                 .map(|v| v.len())
                 .unwrap_or(0);
             if check(n) {
-                return n;
+                Ok(n)
+            } else {
+                Err(format!("count {n}"))
             }
-            assert!(
-                Instant::now() < deadline,
-                "{css}: {what} never held (count {n})"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
+    }
+
+    /// Waits until `script`'s value passes `check`, and returns it.
+    pub async fn wait_for_script(
+        &self,
+        script: &str,
+        check: impl Fn(&Value) -> bool,
+        what: &str,
+    ) -> Value {
+        let check = &check;
+        wait_until(what, || async move {
+            let value = self.eval(script).await;
+            if check(&value) {
+                Ok(value)
+            } else {
+                Err(format!("the page gave {value}"))
+            }
+        })
+        .await
     }
 
     pub async fn text_or_empty(&self, css: &str) -> String {
@@ -742,5 +788,62 @@ impl World {
             .await
             .expect("axe runs");
         result.as_array().cloned().unwrap_or_default()
+    }
+}
+
+// --- ChromeDriver's own commands (no WebDriver standard for these) ---
+
+/// A POST to `/session/{id}/{path}` of ChromeDriver with a JSON body.
+#[derive(Debug)]
+struct ChromeCommand {
+    path: &'static str,
+    body: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromeCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+impl World {
+    /// Runs `script` in every document the browser opens from now on, before the page's own scripts
+    /// (DevTools `Page.addScriptToEvaluateOnNewDocument`): hooks that must see a page from its start.
+    pub async fn before_every_page(&self, script: &str) {
+        self.browser
+            .issue_cmd(ChromeCommand {
+                path: "goog/cdp/execute",
+                body: json!({
+                    "cmd": "Page.addScriptToEvaluateOnNewDocument",
+                    "params": { "source": script },
+                }),
+            })
+            .await
+            .expect("DevTools accepts the script");
+    }
+
+    /// The browser console's entries since the last call (`{ level, message, timestamp }`).
+    pub async fn console(&self) -> Vec<Value> {
+        let entries = self
+            .browser
+            .issue_cmd(ChromeCommand {
+                path: "se/log",
+                body: json!({ "type": "browser" }),
+            })
+            .await
+            .expect("ChromeDriver returns the console");
+        entries.as_array().cloned().unwrap_or_default()
     }
 }

@@ -4,7 +4,6 @@
 use e2e::*;
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
 
 fn embedding_overlay(allowed_origin: &str) -> serde_json::Map<String, Value> {
     let overlay = json!({ "embedding": {
@@ -27,16 +26,14 @@ async fn tokens(world: &World, user: &str, resources: &[&str]) -> Value {
 
 /// The messages the host page received, waited for until `check` holds.
 async fn host_received(world: &World, check: impl Fn(&[Value]) -> bool, what: &str) -> Vec<Value> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let received = world.eval("return window.received || [];").await;
-        let list = received.as_array().cloned().unwrap_or_default();
-        if check(&list) {
-            return list;
-        }
-        assert!(Instant::now() < deadline, "{what}: host received {list:#?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let list = world
+        .wait_for_script(
+            "return window.received || [];",
+            |received| check(received.as_array().map(Vec::as_slice).unwrap_or_default()),
+            what,
+        )
+        .await;
+    list.as_array().cloned().unwrap_or_default()
 }
 
 fn last_of<'a>(received: &'a [Value], kind: &str) -> Option<&'a Value> {
@@ -84,24 +81,17 @@ async fn a_host_portal_supplies_tokens_and_receives_events() {
     }
     assert_eq!(world.text_or_empty("#badge").await, expected.to_string());
     // The host sized its frame to the last reported content height (read together: more may come).
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let pair = world
-            .eval(
-                "const h = window.received.filter(m => m.type === 'pim-approvals:height').pop();
-                 return [h ? String(h.height) : '', document.getElementById('pim').height];",
-            )
-            .await;
-        let reported: u64 = pair[0].as_str().unwrap_or("").parse().unwrap_or(0);
-        if reported > 300 && pair[0] == pair[1] {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "frame height never followed the content: {pair}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    world
+        .wait_for_script(
+            "const h = window.received.filter(m => m.type === 'pim-approvals:height').pop();
+             return [h ? String(h.height) : '', document.getElementById('pim').height];",
+            |pair| {
+                let reported: u64 = pair[0].as_str().unwrap_or("").parse().unwrap_or(0);
+                reported > 300 && pair[0] == pair[1]
+            },
+            "the frame height follows the content",
+        )
+        .await;
     world.screenshot("embedded-host").await;
 
     // Inside the frame: the account came from Graph /me with the host's token; no sign-in page.

@@ -51,6 +51,19 @@ async fn shown_overview(world: &World) -> [usize; 4] {
     counts
 }
 
+/// Waits until the overview tiles show `wanted`.
+async fn wait_for_overview(world: &World, wanted: [usize; 4]) {
+    wait_until("the overview counts", || async move {
+        let shown = shown_overview(world).await;
+        if shown == wanted {
+            Ok(())
+        } else {
+            Err(format!("{shown:?} != {wanted:?}"))
+        }
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn overview_counts_match_the_scenario_and_open_their_requests() {
     let world = World::start().await;
@@ -61,15 +74,7 @@ async fn overview_counts_match_the_scenario_and_open_their_requests() {
         expected.iter().all(|n| *n > 0),
         "the demo has requests in every bucket: {expected:?}"
     );
-    let deadline = std::time::Instant::now() + WAIT;
-    while shown_overview(&world).await != expected {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "overview {:?} != {expected:?}",
-            shown_overview(&world).await
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_for_overview(&world, expected).await;
     world.click("[data-testid=tile-denied]").await;
     world.wait_for("[data-testid=bucket-list]").await;
     let statuses = world
@@ -90,15 +95,7 @@ async fn overview_counts_match_the_scenario_and_open_their_requests() {
     decide(&world, &request, "Approve", "Verified against CHG-2001").await;
     world.click("a[href='/']").await;
     let after = [expected[0] - 1, expected[1] + 1, expected[2], expected[3]];
-    let deadline = std::time::Instant::now() + WAIT;
-    while shown_overview(&world).await != after {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "overview {:?} != {after:?}",
-            shown_overview(&world).await
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_for_overview(&world, after).await;
     world.finish().await;
 }
 
