@@ -105,15 +105,6 @@ pub fn is_vague(justification: &str) -> bool {
     normalized.chars().count() < SHORT_JUSTIFICATION || VAGUE_PHRASES.contains(&normalized.as_str())
 }
 
-/// Every warning that applies to the request, with the configured limits only.
-pub fn warnings(
-    request: &ApprovalRequest,
-    risk: &RiskPolicy,
-    durations: &DurationPolicy,
-) -> Vec<Warning> {
-    warnings_with_policy(request, risk, durations, None)
-}
-
 /// Every warning that applies to the request; `pim` is the role's PIM policy when it was read (its
 /// maximum duration and ticket rule then replace the configured ones).
 pub fn warnings_with_policy(
@@ -191,6 +182,15 @@ mod tests {
             }),
             ..ApprovalRequest::sample("r1", Utc::now())
         }
+    }
+
+    /// The warnings with the configured limits only.
+    fn warnings(
+        r: &ApprovalRequest,
+        risk: &RiskPolicy,
+        durations: &DurationPolicy,
+    ) -> Vec<Warning> {
+        warnings_with_policy(r, risk, durations, None)
     }
 
     const GA: &str = "62e90394-69f5-4237-9190-012177145e10";

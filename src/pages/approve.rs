@@ -2,6 +2,7 @@
 //! source config turns on, with sorting, search, filters, live countdowns and per-source errors.
 
 use crate::components::badges::{RiskBadge, SourceBadge};
+use crate::components::context::QueueDuration;
 use crate::components::request_list::{ListMode, RequestList};
 use crate::components::requester::Requester;
 use crate::components::sort_header::SortHeader;
@@ -381,6 +382,7 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
         .action
         .is_extend_or_renew()
         .then(|| request.action.label().to_string());
+    let duration_of = request.clone();
     view! {
         <tr data-testid="queue-row" data-source=request.key.source.slug() data-id=request.key.id.clone()>
             <td data-label="Requestor">
@@ -398,7 +400,9 @@ fn QueueRow(request: ApprovalRequest) -> impl IntoView {
                 }}
             </td>
             <td data-label="Scope">{request.scope.name.clone()}</td>
-            <td data-label="Duration">{request.duration.to_string()}</td>
+            <td data-label="Duration">
+                <QueueDuration request=duration_of />
+            </td>
             <td data-label="Justification">
                 <span class="clamp">
                     {match request.justification.clone() {

@@ -92,6 +92,15 @@ impl ContextReader {
         Http::new(kind, base, credentials, self.timeout_ms)
     }
 
+    /// Graph for `source`'s context (an Azure request's requester is read from Graph too, under the
+    /// Entra label).
+    fn graph_http(&self, source: SourceKind) -> Http {
+        match source {
+            SourceKind::AzureResources => self.http(SourceKind::EntraRoles),
+            other => self.http(other),
+        }
+    }
+
     /// Every panel of `request`, read at once: one Graph `$batch` (what is not cached), and for Azure
     /// resources the ARM reads beside it.
     pub async fn read_all(&self, request: &ApprovalRequest, now: DateTime<Utc>) -> ContextRead {
@@ -218,7 +227,7 @@ impl ContextReader {
         if slots.is_empty() {
             return Vec::new();
         }
-        let http = self.http(request.key.source);
+        let http = self.graph_http(request.key.source);
         let urls: Vec<String> = slots
             .iter()
             .map(|slot| graph_url(request, *slot, true))

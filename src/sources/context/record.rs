@@ -129,6 +129,41 @@ mod tests {
     }
 
     #[test]
+    fn keeps_the_documented_requests_for_the_same_role_and_scope() {
+        let body = fixture("context_entra_requests.json");
+        let flavor = &crate::sources::graph_roles::FLAVOR;
+        let past = crate::sources::graph::testing::request(flavor, &body["value"][0]).unwrap();
+        let mut current = entra_request();
+        current.requester.id = Some("071cc716-8147-4397-a5ba-b2105951cc0b".into());
+        current.role.id = Some("fdd7a751-b60b-444a-984c-02652fe8fa1c".into());
+        let kept = past_requests(&current, vec![past.clone()]);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].status, RequestStatus::Approved);
+        current.role.id = Some("62e90394-69f5-4237-9190-012177145e10".into());
+        assert!(
+            past_requests(&current, vec![past]).is_empty(),
+            "another role"
+        );
+
+        let body = fixture("context_arm_requests.json");
+        let listing = crate::sources::arm::ArmSource::read_page(body["value"].as_array().unwrap());
+        let mut current = ApprovalRequest::sample("current", Utc::now());
+        current.key.source = SourceKind::AzureResources;
+        current.requester.id = Some("a3bb8764-cb92-4276-9d2a-ca1e895e55ea".into());
+        current.role.id = Some("/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/providers/Microsoft.Authorization/roleDefinitions/c8d4ff99-41c3-41a8-9f60-21dfdad59608".into());
+        current.scope.id = "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f".into();
+        let kept = past_requests(&current, listing.items.clone());
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].duration.known(), Some(IsoDuration::from_hours(8)));
+        current.scope.id =
+            "/subscriptions/dfa2a084-766f-4003-8ae1-c4aeb893a99f/resourceGroups/rg".into();
+        assert!(
+            past_requests(&current, listing.items).is_empty(),
+            "another scope"
+        );
+    }
+
+    #[test]
     fn arm_instances_count_at_the_scope_or_above() {
         let item = serde_json::json!({ "properties": {
             "scope": "/subscriptions/S",
