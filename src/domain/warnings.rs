@@ -62,7 +62,7 @@ impl Warning {
                 limit,
                 basis: Basis::PimPolicy,
             } => format!(
-                "Requested duration {requested} is longer than the {limit} PIM's policy for this role allows."
+                "Requested duration {requested} is longer than PIM's policy for this role allows ({limit})."
             ),
             Warning::LongDuration {
                 requested,

@@ -330,13 +330,7 @@ impl ContextReader {
         let source = GraphSource::new(http, self.me.clone(), flavor(request.key.source));
         let listing = source.read_page(&requests);
         let listing = source.with_reviews(listing, is_decided).await;
-        Ok(RequesterRecord::new(
-            record::past_requests(request, listing.items),
-            record::holdings(request, &active),
-            record::holdings(request, &eligible),
-            &request.key.id,
-            now,
-        ))
+        Ok(record_of(request, listing, &active, &eligible, now))
     }
 
     async fn arm_record(
@@ -344,9 +338,7 @@ impl ContextReader {
         request: &ApprovalRequest,
         now: DateTime<Utc>,
     ) -> PanelResult<RequesterRecord> {
-        let requester = requester_id(request).ok_or_else(|| {
-            ContextGap::Missing("The request does not say who the requester is.".into())
-        })?;
+        let requester = requester_id(request).ok_or_else(no_requester)?;
         let http = self.http(SourceKind::AzureResources);
         let scope = http.url(scope_path(&request.scope.id));
         let list = |collection: &str, filter: String| {
@@ -382,13 +374,7 @@ impl ContextReader {
             Ok(approvals) => arm::with_reviews(listing, approvals),
             Err(_) => listing,
         };
-        Ok(RequesterRecord::new(
-            record::past_requests(request, listing.items),
-            record::holdings(request, &active),
-            record::holdings(request, &eligible),
-            &request.key.id,
-            now,
-        ))
+        Ok(record_of(request, listing, &active, &eligible, now))
     }
 
     async fn requester_from(
@@ -396,9 +382,7 @@ impl ContextReader {
         request: &ApprovalRequest,
         answers: &Answers,
     ) -> PanelResult<RequesterFacts> {
-        let id = requester_id(request).ok_or_else(|| {
-            ContextGap::Missing("The request does not say who the requester is.".into())
-        })?;
+        let id = requester_id(request).ok_or_else(no_requester)?;
         let body = match take(answers, Slot::User) {
             Some(Ok(body)) => body,
             Some(Err(e)) if e.kind == ErrorKind::NotFound => {
@@ -454,6 +438,27 @@ fn requester_id(request: &ApprovalRequest) -> Option<String> {
         .id
         .clone()
         .filter(|id| !id.trim().is_empty())
+}
+
+/// The record from the requester's requests (with reviews where read) and schedule instances.
+fn record_of(
+    request: &ApprovalRequest,
+    listing: super::Listing<ApprovalRequest>,
+    active: &[Value],
+    eligible: &[Value],
+    now: DateTime<Utc>,
+) -> RequesterRecord {
+    RequesterRecord::new(
+        record::past_requests(request, listing.items),
+        record::holdings(request, active),
+        record::holdings(request, eligible),
+        &request.key.id,
+        now,
+    )
+}
+
+fn no_requester() -> ContextGap {
+    ContextGap::Missing("The request does not say who the requester is.".into())
 }
 
 fn no_role() -> ContextGap {
