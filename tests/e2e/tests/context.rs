@@ -435,6 +435,17 @@ async fn the_panels_pass_axe_and_are_screenshotted_at_360_and_in_dark() {
             world
                 .full_screenshot(&format!("context-{name}-{width}-{theme}"), width)
                 .await;
+            // Each panel on its own too, to look at closely.
+            for p in ["policy", "record", "requester"] {
+                let png = world
+                    .wait_for(&format!("[data-testid=context-{p}]"))
+                    .await
+                    .screenshot()
+                    .await
+                    .expect("panel screenshot");
+                let file = format!("context-{name}-{width}-{theme}-{p}.png");
+                std::fs::write(screenshot_dir().join(file), png).expect("write");
+            }
         }
         world.finish().await;
     }
