@@ -15,10 +15,10 @@ use std::fmt;
 /// The file the app reads, relative to where it is served.
 pub const CONFIG_FILE: &str = "config.json";
 
-pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
-pub const DEFAULT_GRAPH: &str = "https://graph.microsoft.com";
-pub const DEFAULT_ARM: &str = "https://management.azure.com";
-pub const DEFAULT_AZURE_PORTAL: &str = "https://portal.azure.com";
+const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+const DEFAULT_GRAPH: &str = "https://graph.microsoft.com";
+const DEFAULT_ARM: &str = "https://management.azure.com";
+const DEFAULT_AZURE_PORTAL: &str = "https://portal.azure.com";
 
 /// A setting in milliseconds: its default and the range it must be in.
 struct Milliseconds {
@@ -192,6 +192,8 @@ impl fmt::Display for ConfigError {
         }
     }
 }
+
+impl std::error::Error for ConfigError {}
 
 fn error(field: &str, problem: impl Into<String>) -> ConfigError {
     ConfigError {

@@ -1,6 +1,9 @@
 //! Per-source loading and error states: which source failed, what happened, what to do, and a retry.
+//! A failure that is only the ended sign-in showing through is not an error of its own: the session
+//! banner says it once for every source.
 
 use crate::sources::SourceError;
+use crate::state::use_app;
 use leptos::prelude::*;
 
 /// A failed call, named by source, with what to do and an optional retry.
@@ -10,6 +13,14 @@ pub fn SourceErrorView(
     #[prop(optional, into)] on_retry: Option<Callback<()>>,
 ) -> impl IntoView {
     let slug = error.source.slug();
+    if use_app().session.explains(&error) {
+        return view! {
+            <p class="note" data-source=slug>
+                {format!("{} will load once you sign in again.", error.source.label())}
+            </p>
+        }
+        .into_any();
+    }
     view! {
         <div class="source-error" role="alert" data-testid="source-error" data-source=slug>
             <p class="source-error-what">
@@ -28,4 +39,5 @@ pub fn SourceErrorView(
                 })}
         </div>
     }
+    .into_any()
 }

@@ -3,7 +3,7 @@
 //! for the stages and the decision. Ids come as full resource paths; the last segment is the id.
 
 use super::http::Http;
-use super::wire::{self, last_segment, text, time, Invalid, Schedule, TicketInfo};
+use super::wire::{self, last_segment, text, time, Embedded, Invalid, Schedule, TicketInfo};
 use super::{ErrorKind, Listing, Me, RequestSource, SourceError};
 use crate::domain::history::{in_approver_history, DateRange};
 use crate::domain::*;
@@ -46,20 +46,9 @@ struct ArmRequestProperties {
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Expanded {
-    scope: Option<ExpandedObject>,
-    role_definition: Option<ExpandedObject>,
-    principal: Option<ExpandedObject>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ExpandedObject {
-    id: Option<String>,
-    display_name: Option<String>,
-    /// `subscription`, `resourcegroup`, … for a scope.
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    email: Option<String>,
+    scope: Option<Embedded>,
+    role_definition: Option<Embedded>,
+    principal: Option<Embedded>,
 }
 
 impl TryFrom<ArmRequest> for ApprovalRequest {
@@ -124,7 +113,7 @@ fn resource_name(name: Option<&str>, id: Option<&str>) -> Result<String, Invalid
 }
 
 /// "Production (subscription)" from `expandedProperties.scope`, else the scope path.
-fn scope_name(scope: &ExpandedObject, scope_id: &str) -> String {
+fn scope_name(scope: &Embedded, scope_id: &str) -> String {
     match (
         text(scope.display_name.as_deref()),
         text(scope.kind.as_deref()),

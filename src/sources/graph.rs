@@ -5,7 +5,7 @@
 //! of a request.
 
 use super::http::{sleep_ms, Http, MAX_AUTO_WAIT_SECS};
-use super::wire::{self, text, time, Invalid, Schedule, TicketInfo};
+use super::wire::{self, text, time, Embedded, Identity, Invalid, Schedule, TicketInfo};
 use super::{ErrorKind, Listing, Me, RequestSource, SourceError, Unreadable};
 use crate::domain::history::{in_approver_history, DateRange};
 use crate::domain::*;
@@ -59,54 +59,19 @@ pub(crate) struct GraphRequest {
     ticket_info: Option<TicketInfo>,
     // Entra roles
     pub(super) role_definition_id: Option<String>,
-    pub(super) role_definition: Option<RoleDefinition>,
+    pub(super) role_definition: Option<Embedded>,
     pub(super) directory_scope_id: Option<String>,
-    pub(super) directory_scope: Option<Named>,
+    pub(super) directory_scope: Option<Embedded>,
     // PIM for Groups
     pub(super) group_id: Option<String>,
     pub(super) access_id: Option<String>,
-    pub(super) group: Option<Named>,
+    pub(super) group: Option<Embedded>,
 }
 
 /// `identitySet` (`createdBy`): only the user part is used.
 #[derive(Deserialize)]
 struct IdentitySet {
     user: Option<Identity>,
-}
-
-/// A user, group or service principal as Graph embeds it (`principal`, `reviewedBy`, `createdBy.user`).
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Identity {
-    id: Option<String>,
-    display_name: Option<String>,
-    user_principal_name: Option<String>,
-}
-
-impl Identity {
-    fn person(&self) -> Person {
-        Person {
-            id: text(self.id.as_deref()),
-            display_name: text(self.display_name.as_deref()),
-            upn: text(self.user_principal_name.as_deref()),
-        }
-    }
-}
-
-/// An expanded `roleDefinition`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct RoleDefinition {
-    pub(super) display_name: Option<String>,
-    pub(super) template_id: Option<String>,
-}
-
-/// An expanded object of which only the id and name are used (`group`, `directoryScope`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Named {
-    pub(super) id: Option<String>,
-    pub(super) display_name: Option<String>,
 }
 
 impl GraphRequest {

@@ -16,31 +16,20 @@ use serde_json::Value;
 
 const RESOURCES: &str = "/api/pamresources";
 
-/// One entry of `pamrequeststoapprove` (names as documented, GUIDs wrapped in `{ "Value": … }`).
+/// A PAM request as either list sends it (names as documented, GUIDs wrapped in `{ "Value": … }`): an
+/// entry of `pamrequeststoapprove` (`FIMRequestID`, `ApprovalObjectID`, `RequestorID`, `Requestor`) or
+/// one of the caller's own `pamrequests` (`RequestID`, `CreatorID`, `RoleID`, `DisplayName`,
+/// `ExpirationTime`, `RequestStatus`). One shape for both keeps the bundle small.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PendingWire {
+struct PamRequest {
     #[serde(rename = "FIMRequestID", default)]
-    request_id: Guid,
+    fim_request_id: Guid,
     #[serde(rename = "ApprovalObjectID", default)]
     approval_object_id: Guid,
     #[serde(rename = "RequestorID", default)]
     requestor_id: Guid,
     requestor: Option<String>,
-    role_name: Option<String>,
-    justification: Option<String>,
-    /// Seconds, as a string.
-    #[serde(rename = "RequestedTTL")]
-    requested_ttl: Option<String>,
-    requested_time: Option<String>,
-    creation_time: String,
-}
-
-/// One of the caller's own `pamrequests`; `RequestStatus` is read as text (`PendingApproval`, `Active`,
-/// `Closed`, `Rejected`, `Expired`, anything else as it came).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct OwnWire {
     #[serde(rename = "RequestID", default)]
     request_id: Guid,
     #[serde(rename = "CreatorID", default)]
@@ -50,11 +39,13 @@ struct OwnWire {
     role_name: Option<String>,
     display_name: Option<String>,
     justification: Option<String>,
+    /// Seconds, as a string.
     #[serde(rename = "RequestedTTL")]
     requested_ttl: Option<String>,
     requested_time: Option<String>,
     creation_time: String,
     expiration_time: Option<String>,
+    /// `PendingApproval`, `Active`, `Closed`, `Rejected`, `Expired`; anything else as it came.
     request_status: Option<String>,
 }
 
@@ -62,86 +53,73 @@ fn required_guid(guid: &Guid, field: &str) -> Result<String, Invalid> {
     guid.text().ok_or_else(|| Invalid::new(field, "missing"))
 }
 
-fn ttl(seconds: Option<&str>) -> RequestedDuration {
-    RequestedDuration::from_ttl_seconds(seconds)
-}
-
-/// A MIM PAM request with what every one of them shares: an activation in the PRIV forest.
-fn mim_request(
-    request_id: String,
-    creation_time: &str,
-    source_ref: SourceRef,
-) -> Result<ApprovalRequest, Invalid> {
-    let created = wire::required_time(creation_time, "CreationTime")?;
-    Ok(ApprovalRequest {
-        scope: ScopeRef {
-            id: "mim-pam".into(),
-            name: "PRIV bastion forest".into(),
-        },
-        ..ApprovalRequest::new(
-            RequestKey::new(SourceKind::MimPam, request_id),
-            created,
-            source_ref,
-        )
-    })
-}
-
 fn role_name(name: Option<String>) -> String {
     name.unwrap_or_else(|| "Unknown PAM role".into())
 }
 
-impl TryFrom<PendingWire> for ApprovalRequest {
-    type Error = Invalid;
+impl PamRequest {
+    /// What both lists say alike (when, for how long, why), in a request for an activation in the PRIV
+    /// forest.
+    fn request(
+        &self,
+        request_id: String,
+        source_ref: SourceRef,
+    ) -> Result<ApprovalRequest, Invalid> {
+        let created = wire::required_time(&self.creation_time, "CreationTime")?;
+        let key = RequestKey::new(SourceKind::MimPam, request_id);
+        Ok(ApprovalRequest {
+            scope: ScopeRef {
+                id: "mim-pam".into(),
+                name: "PRIV bastion forest".into(),
+            },
+            start: time(self.requested_time.as_deref()),
+            duration: RequestedDuration::from_ttl_seconds(self.requested_ttl.as_deref()),
+            justification: text(self.justification.as_deref()),
+            ..ApprovalRequest::new(key, created, source_ref)
+        })
+    }
 
-    fn try_from(w: PendingWire) -> Result<Self, Invalid> {
-        let request_id = required_guid(&w.request_id, "FIMRequestID")?;
-        let approval_object_id = required_guid(&w.approval_object_id, "ApprovalObjectID")?;
+    /// An entry of `pamrequeststoapprove`: waiting for me.
+    fn into_pending(self) -> Result<ApprovalRequest, Invalid> {
+        let request_id = required_guid(&self.fim_request_id, "FIMRequestID")?;
+        let approval_object_id = required_guid(&self.approval_object_id, "ApprovalObjectID")?;
         let source_ref = SourceRef::MimPam {
             approval_object_id: Some(approval_object_id),
         };
         Ok(ApprovalRequest {
             requester: Person {
-                id: w.requestor_id.text(),
-                display_name: text(w.requestor.as_deref()),
+                id: self.requestor_id.text(),
+                display_name: text(self.requestor.as_deref()),
                 upn: None,
             },
             role: RoleRef {
                 id: None,
-                name: role_name(text(w.role_name.as_deref())),
+                name: role_name(text(self.role_name.as_deref())),
             },
-            start: time(w.requested_time.as_deref()),
-            duration: ttl(w.requested_ttl.as_deref()),
-            justification: text(w.justification.as_deref()),
-            ..mim_request(request_id, &w.creation_time, source_ref)?
+            ..self.request(request_id, source_ref)?
         })
     }
-}
 
-impl TryFrom<OwnWire> for ApprovalRequest {
-    type Error = Invalid;
-
-    fn try_from(w: OwnWire) -> Result<Self, Invalid> {
-        let request_id = required_guid(&w.request_id, "RequestID")?;
+    /// One of the caller's own `pamrequests`.
+    fn into_own(self) -> Result<ApprovalRequest, Invalid> {
+        let request_id = required_guid(&self.request_id, "RequestID")?;
         let source_ref = SourceRef::MimPam {
             approval_object_id: None,
         };
         Ok(ApprovalRequest {
             requester: Person {
-                id: w.creator_id.text(),
+                id: self.creator_id.text(),
                 ..Person::default()
             },
             role: RoleRef {
-                id: w.role_id.text(),
+                id: self.role_id.text(),
                 name: role_name(
-                    text(w.role_name.as_deref()).or_else(|| text(w.display_name.as_deref())),
+                    text(self.role_name.as_deref()).or_else(|| text(self.display_name.as_deref())),
                 ),
             },
-            status: RequestStatus::from_service(w.request_status.as_deref().unwrap_or_default()),
-            start: time(w.requested_time.as_deref()),
-            duration: ttl(w.requested_ttl.as_deref()),
-            end: time(w.expiration_time.as_deref()),
-            justification: text(w.justification.as_deref()),
-            ..mim_request(request_id, &w.creation_time, source_ref)?
+            status: RequestStatus::from_service(self.request_status.as_deref().unwrap_or_default()),
+            end: time(self.expiration_time.as_deref()),
+            ..self.request(request_id, source_ref)?
         })
     }
 }
@@ -220,7 +198,7 @@ impl MimPamSource {
     }
 
     fn read_pending(items: &[Value]) -> Listing<ApprovalRequest> {
-        wire::read_items::<PendingWire, _>(SourceKind::MimPam, items, ApprovalRequest::try_from)
+        wire::read_items(SourceKind::MimPam, items, PamRequest::into_pending)
     }
 
     async fn all_pending(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
@@ -233,10 +211,10 @@ impl MimPamSource {
             .http
             .get_all(&self.http.url(&format!("{RESOURCES}/pamrequests?v=1")))
             .await?;
-        Ok(wire::read_items::<OwnWire, _>(
+        Ok(wire::read_items(
             SourceKind::MimPam,
             &items,
-            ApprovalRequest::try_from,
+            PamRequest::into_own,
         ))
     }
 
@@ -349,7 +327,7 @@ mod tests {
     }
 
     fn parse_own(item: &Value) -> Result<ApprovalRequest, Invalid> {
-        ApprovalRequest::try_from(wire::read::<OwnWire>(item)?)
+        wire::read::<PamRequest>(item)?.into_own()
     }
 
     #[test]

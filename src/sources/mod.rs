@@ -83,7 +83,8 @@ impl std::fmt::Display for Unreadable {
     }
 }
 
-/// One PIM service. Implementations are cheap to clone handles around an HTTP client.
+/// One PIM service. Implementations are handles around one [`http::Http`] client, shared as
+/// `Rc<dyn RequestSource>`.
 #[async_trait(?Send)]
 pub trait RequestSource {
     fn kind(&self) -> SourceKind;
@@ -107,7 +108,10 @@ pub trait RequestSource {
         self.approval(request).await
     }
 
-    /// Writes one decision. `approval` is the one read when the page opened, so this is one call.
+    /// Writes one decision. `approval` is the one read when the page opened, so this is one call. It is
+    /// resent only where the service surely did not process it: once with a fresh token after a 401, and
+    /// (ARM) once with the flat body after a 400 about the body's shape. After a failure,
+    /// [`SourceError::leaves_write_uncertain`] says whether to settle it with [`RequestSource::read_back`].
     async fn decide(
         &self,
         approval: &Approval,
@@ -128,7 +132,7 @@ pub trait RequestSource {
         true
     }
 
-    /// Withdraws one of the user's own pending requests.
+    /// Withdraws one of the user's own pending requests (resent only once after a 401, like a decision).
     async fn cancel(&self, request: &ApprovalRequest) -> Result<(), SourceError>;
 
     /// Requests the user is an approver of that are no longer pending, each with its deciding review

@@ -3,7 +3,7 @@
 //! own decision; the contract has no single-request read, so a request is found again in the lists.
 
 use super::http::Http;
-use super::wire::{self, text, time, Invalid};
+use super::wire::{self, text, time, Embedded, Identity, Invalid};
 use super::{ErrorKind, Listing, Me, RequestSource, SourceError};
 use crate::domain::history::DateRange;
 use crate::domain::*;
@@ -22,40 +22,15 @@ struct PortalRequest {
     id: String,
     status: Option<String>,
     request_type: Option<String>,
-    requestor: Option<PortalPerson>,
-    role: Option<PortalNamed>,
-    scope: Option<PortalNamed>,
+    requestor: Option<Identity>,
+    role: Option<Embedded>,
+    scope: Option<Embedded>,
     duration: Option<String>,
     start_date_time: Option<String>,
     justification: Option<String>,
     ticket: Option<PortalTicket>,
     requested_date_time: String,
     decision: Option<PortalDecision>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PortalPerson {
-    id: Option<String>,
-    display_name: Option<String>,
-    user_principal_name: Option<String>,
-}
-
-impl From<PortalPerson> for Person {
-    fn from(p: PortalPerson) -> Self {
-        Person {
-            id: text(p.id.as_deref()),
-            display_name: text(p.display_name.as_deref()),
-            upn: text(p.user_principal_name.as_deref()),
-        }
-    }
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PortalNamed {
-    id: Option<String>,
-    display_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -69,7 +44,7 @@ struct PortalTicket {
 #[serde(rename_all = "camelCase")]
 struct PortalDecision {
     result: Option<String>,
-    by: Option<PortalPerson>,
+    by: Option<Identity>,
     date_time: Option<String>,
     justification: Option<String>,
 }
@@ -79,7 +54,7 @@ impl PortalDecision {
     fn review(self) -> Option<Review> {
         Some(Review {
             decision: Decision::from_review_result(self.result.as_deref()?)?,
-            by: self.by.unwrap_or_default().into(),
+            by: self.by.unwrap_or_default().person(),
             at: time(self.date_time.as_deref()),
             justification: text(self.justification.as_deref()),
         })
@@ -96,7 +71,7 @@ impl TryFrom<PortalRequest> for ApprovalRequest {
         let scope_id = text(scope.id.as_deref()).unwrap_or_else(|| "/".into());
         Ok(ApprovalRequest {
             key: RequestKey::new(SourceKind::PortalApi, r.id),
-            requester: r.requestor.unwrap_or_default().into(),
+            requester: r.requestor.unwrap_or_default().person(),
             role: RoleRef {
                 id: text(role.id.as_deref()),
                 name: text(role.display_name.as_deref()).unwrap_or_else(|| "Unknown role".into()),

@@ -5,7 +5,7 @@
 
 use super::{Listing, SourceError, Unreadable};
 use crate::domain::time::parse_instant;
-use crate::domain::{RequestedDuration, SourceKind, Ticket};
+use crate::domain::{Person, RequestedDuration, SourceKind, Ticket};
 use chrono::{DateTime, Utc};
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -172,6 +172,43 @@ impl TicketInfo {
             text(self.ticket_system.as_deref()),
         )
     }
+}
+
+/// A person or service principal as Graph and the portal API embed it (`principal`, `reviewedBy`,
+/// `createdBy.user`, `requestor`, `decision.by`).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Identity {
+    id: Option<String>,
+    display_name: Option<String>,
+    user_principal_name: Option<String>,
+}
+
+impl Identity {
+    pub fn person(&self) -> Person {
+        Person {
+            id: text(self.id.as_deref()),
+            display_name: text(self.display_name.as_deref()),
+            upn: text(self.user_principal_name.as_deref()),
+        }
+    }
+}
+
+/// An embedded object of which only its id, name and a few descriptive fields are used: Graph
+/// `roleDefinition`, `group` and `directoryScope`, the portal's `role` and `scope`, ARM's
+/// `expandedProperties` (one shape for all of them keeps the bundle small).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Embedded {
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+    /// Graph `roleDefinition`: stable across tenants.
+    pub template_id: Option<String>,
+    /// ARM `expandedProperties.scope`: `subscription`, `resourcegroup`, …
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// ARM `expandedProperties.principal`.
+    pub email: Option<String>,
 }
 
 /// A timestamp the model cannot do without (a request's creation time).
