@@ -10,6 +10,8 @@
 //! `portal_api` into the request and answered from [`ContextReader::read_all`]'s `NoApi` branch.
 
 mod cache;
+mod gaps;
+mod graph_urls;
 mod policy;
 mod record;
 mod user;
@@ -23,10 +25,12 @@ use crate::config::AppConfig;
 use crate::domain::context_gap::{ContextGap, Panel};
 use crate::domain::requester_facts::{Manager, RequesterFacts, SignInActivity};
 use crate::domain::requester_record::RequesterRecord;
-use crate::domain::role_policy::{group_access, PolicyKey, RolePolicy};
+use crate::domain::role_policy::{PolicyKey, RolePolicy};
 use crate::domain::{ApprovalRequest, RequestStatus, SourceKind};
 pub use cache::{cached_policy, cached_requester};
 use chrono::{DateTime, Utc};
+use gaps::{gap, sign_in_refusal};
+use graph_urls::graph_url;
 use policy::PolicyRead;
 use serde_json::{json, Value};
 use std::rc::Rc;
@@ -57,7 +61,7 @@ pub struct ContextReader {
 
 /// One Graph read of the first batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Slot {
+pub(super) enum Slot {
     Policy,
     Requests,
     Active,
@@ -432,7 +436,7 @@ fn is_decided(request: &ApprovalRequest) -> bool {
     )
 }
 
-fn requester_id(request: &ApprovalRequest) -> Option<String> {
+pub(super) fn requester_id(request: &ApprovalRequest) -> Option<String> {
     request
         .requester
         .id
@@ -506,242 +510,4 @@ async fn all_pages(http: &Http, body: Value) -> Result<Vec<Value>, SourceError> 
         items.extend(http.get_all(&http.same_service(link)?).await?);
     }
     Ok(items)
-}
-
-/// The Graph URL (relative to `/v1.0`) of one read for `request`. Values are the request's own ids;
-/// spaces are percent-encoded for use inside `$batch`.
-fn graph_url(request: &ApprovalRequest, slot: Slot, with_rules: bool) -> String {
-    let role = request.role.id.clone().unwrap_or_default();
-    let principal = requester_id(request).unwrap_or_default();
-    let user = super::wire::encode(&principal);
-    let groups = request.key.source == SourceKind::Groups;
-    let filter = |clauses: &[(&str, &str)]| {
-        clauses
-            .iter()
-            .map(|(name, value)| format!("{name}%20eq%20'{}'", value.replace('\'', "''")))
-            .collect::<Vec<_>>()
-            .join("%20and%20")
-    };
-    let group_path = "/identityGovernance/privilegedAccess/group";
-    let entra_path = "/roleManagement/directory";
-    match slot {
-        Slot::Policy => {
-            let expand = if with_rules {
-                "policy($expand=rules)"
-            } else {
-                "policy"
-            };
-            let access = group_access(&request.role.name);
-            let scope = if groups {
-                filter(&[
-                    ("scopeId", &role),
-                    ("scopeType", "Group"),
-                    ("roleDefinitionId", &access),
-                ])
-            } else {
-                filter(&[
-                    ("scopeId", &request.scope.id),
-                    ("scopeType", "DirectoryRole"),
-                    ("roleDefinitionId", &role),
-                ])
-            };
-            format!("/policies/roleManagementPolicyAssignments?$filter={scope}&$expand={expand}")
-        }
-        Slot::Requests if groups => format!(
-            "{group_path}/assignmentScheduleRequests?$filter={}",
-            filter(&[("groupId", &role), ("principalId", &principal)])
-        ),
-        Slot::Requests => format!(
-            "{entra_path}/roleAssignmentScheduleRequests?$filter={}",
-            filter(&[("principalId", &principal), ("roleDefinitionId", &role)])
-        ),
-        Slot::Active if groups => format!(
-            "{group_path}/assignmentScheduleInstances?$filter={}",
-            filter(&[("groupId", &role)])
-        ),
-        Slot::Active => format!(
-            "{entra_path}/roleAssignmentScheduleInstances?$filter={}",
-            filter(&[("principalId", &principal), ("roleDefinitionId", &role)])
-        ),
-        Slot::Eligible if groups => format!(
-            "{group_path}/eligibilityScheduleInstances?$filter={}",
-            filter(&[("groupId", &role)])
-        ),
-        Slot::Eligible => format!(
-            "{entra_path}/roleEligibilityScheduleInstances?$filter={}",
-            filter(&[("principalId", &principal), ("roleDefinitionId", &role)])
-        ),
-        Slot::User => format!("/users/{user}?$select={}", user::USER_SELECT),
-        Slot::Manager => format!("/users/{user}/manager?$select={}", user::MANAGER_SELECT),
-    }
-}
-
-/// A failed read as a panel's gap: 403 is "not visible" (consent or role), the rest a failure.
-fn gap(panel: Panel, error: &SourceError) -> ContextGap {
-    if error.status == Some(403) || error.kind == ErrorKind::Forbidden {
-        return forbidden(panel, error);
-    }
-    let retryable = matches!(
-        error.kind,
-        ErrorKind::Throttled { .. }
-            | ErrorKind::Unavailable
-            | ErrorKind::Network
-            | ErrorKind::TimedOut
-            | ErrorKind::Unauthorized
-            | ErrorKind::SignIn
-            | ErrorKind::Malformed
-    );
-    ContextGap::Failed {
-        message: error.to_string(),
-        retryable,
-    }
-}
-
-/// A 403: missing consent (Graph PIM's `UnknownError` whose `message` is JSON with
-/// `errorCode: PermissionScopeNotGranted`; a 403 on a user read, which needs no role) or a missing role.
-fn forbidden(panel: Panel, error: &SourceError) -> ContextGap {
-    let code = error.code.as_deref().unwrap_or_default();
-    if code.eq_ignore_ascii_case("UnknownError") {
-        let inner: Value = error
-            .detail
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok())
-            .unwrap_or_default();
-        return match inner["errorCode"].as_str() {
-            Some(c) if c.eq_ignore_ascii_case("PermissionScopeNotGranted") => {
-                ContextGap::NoConsent {
-                    scopes: missing_scope(inner["message"].as_str().unwrap_or_default()),
-                }
-            }
-            _ => ContextGap::NoAccess,
-        };
-    }
-    if panel == Panel::Requester {
-        return ContextGap::NoConsent {
-            scopes: Some("User.Read.All".into()),
-        };
-    }
-    ContextGap::NoAccess
-}
-
-/// The least scope Graph names in "Authorization failed due to missing permission scope A,B,….".
-fn missing_scope(message: &str) -> Option<String> {
-    let (_, list) = message.split_once("missing permission scope")?;
-    list.split(',')
-        .map(|s| s.trim().trim_end_matches('.').trim())
-        .find(|s| !s.is_empty() && !s.contains(char::is_whitespace))
-        .map(str::to_string)
-}
-
-/// Why the last sign-in could not be shown (reference §6 F3, §8).
-fn sign_in_refusal(error: &SourceError) -> String {
-    let code = error.code.as_deref().unwrap_or_default();
-    match (error.status, code) {
-        (_, "Authentication_RequestFromNonPremiumTenantOrB2CTenant") => {
-            "Sign-in activity requires an Entra ID P1 or P2 licence in this tenant.".into()
-        }
-        (_, "Authentication_MSGraphPermissionMissing") => {
-            "The app lacks consent for AuditLog.Read.All: an administrator must grant admin consent for it.".into()
-        }
-        (Some(403), _) => "Not visible to you: sign-in activity is only shown to Global Reader, Reports Reader, Security Reader, Security Operator or Security Administrator.".into(),
-        (Some(429), _) => "Microsoft allows 10 sign-in activity reads a minute for this app: try again in a minute.".into(),
-        _ => error.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::Utc;
-
-    fn entra_request() -> ApprovalRequest {
-        let mut r = ApprovalRequest::sample("e1", Utc::now());
-        r.key.source = SourceKind::EntraRoles;
-        r.requester.id = Some("p-1".into());
-        r.role.id = Some("62e90394-69f5-4237-9190-012177145e10".into());
-        r.scope.id = "/".into();
-        r
-    }
-
-    #[test]
-    fn graph_urls_follow_the_reference() {
-        let r = entra_request();
-        assert_eq!(
-            graph_url(&r, Slot::Policy, true),
-            "/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'/'%20and%20scopeType%20eq%20'DirectoryRole'%20and%20roleDefinitionId%20eq%20'62e90394-69f5-4237-9190-012177145e10'&$expand=policy($expand=rules)"
-        );
-        assert!(graph_url(&r, Slot::Policy, false).ends_with("&$expand=policy"));
-        assert_eq!(
-            graph_url(&r, Slot::Eligible, true),
-            "/roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId%20eq%20'p-1'%20and%20roleDefinitionId%20eq%20'62e90394-69f5-4237-9190-012177145e10'"
-        );
-        assert!(!graph_url(&r, Slot::User, true).contains("signInActivity"));
-        let mut g = r.clone();
-        g.key.source = SourceKind::Groups;
-        g.role.id = Some("g-1".into());
-        g.role.name = "Group owner".into();
-        assert!(graph_url(&g, Slot::Policy, true).contains(
-            "scopeId%20eq%20'g-1'%20and%20scopeType%20eq%20'Group'%20and%20roleDefinitionId%20eq%20'owner'"
-        ));
-        assert_eq!(
-            graph_url(&g, Slot::Requests, true),
-            "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests?$filter=groupId%20eq%20'g-1'%20and%20principalId%20eq%20'p-1'"
-        );
-    }
-
-    #[test]
-    fn tells_missing_consent_from_a_missing_role() {
-        let scope = r#"{"error":{"code":"UnknownError","message":"{\"errorCode\":\"PermissionScopeNotGranted\",\"message\":\"Authorization failed due to missing permission scope RoleManagementPolicy.Read.Directory,RoleManagement.Read.Directory.\",\"instanceAnnotations\":[]}"}}"#;
-        let e = SourceError::from_response(SourceKind::EntraRoles, 403, scope, None);
-        assert_eq!(
-            gap(Panel::Policy, &e),
-            ContextGap::NoConsent {
-                scopes: Some("RoleManagementPolicy.Read.Directory".into())
-            }
-        );
-        let role = r#"{"error":{"code":"UnknownError","message":"{\"errorCode\":\"UnauthorizedAccessException\",\"message\":\"Attempted to perform an unauthorized operation.\"}"}}"#;
-        let e = SourceError::from_response(SourceKind::EntraRoles, 403, role, None);
-        assert_eq!(gap(Panel::Record, &e), ContextGap::NoAccess);
-        let arm = r#"{"error":{"code":"AuthorizationFailed","message":"The client 'x' does not have authorization"}}"#;
-        let e = SourceError::from_response(SourceKind::AzureResources, 403, arm, None);
-        assert_eq!(gap(Panel::Policy, &e), ContextGap::NoAccess);
-        let users = r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#;
-        let e = SourceError::from_response(SourceKind::EntraRoles, 403, users, None);
-        assert!(matches!(
-            gap(Panel::Requester, &e),
-            ContextGap::NoConsent { .. }
-        ));
-    }
-
-    #[test]
-    fn server_errors_and_throttling_are_retryable() {
-        for status in [500, 503, 429] {
-            let e = SourceError::from_response(SourceKind::Groups, status, "{}", None);
-            assert!(matches!(
-                gap(Panel::Policy, &e),
-                ContextGap::Failed {
-                    retryable: true,
-                    ..
-                }
-            ));
-        }
-        let e = SourceError::from_response(SourceKind::Groups, 400, "{}", None);
-        assert!(matches!(
-            gap(Panel::Policy, &e),
-            ContextGap::Failed {
-                retryable: false,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn sign_in_refusals_say_why() {
-        let licence = r#"{"error":{"code":"Authentication_RequestFromNonPremiumTenantOrB2CTenant","message":"x"}}"#;
-        let e = SourceError::from_response(SourceKind::EntraRoles, 403, licence, None);
-        assert!(sign_in_refusal(&e).contains("P1 or P2"));
-        let role = r#"{"error":{"code":"Authorization_RequestDenied","message":"x"}}"#;
-        let e = SourceError::from_response(SourceKind::EntraRoles, 403, role, None);
-        assert!(sign_in_refusal(&e).contains("Reports Reader"));
-    }
 }

@@ -164,6 +164,27 @@ mod tests {
     }
 
     #[test]
+    fn keeps_the_documented_group_request_for_the_same_access() {
+        let body = fixture("context_group_requests.json");
+        let flavor = &crate::sources::graph_groups::FLAVOR;
+        let past = crate::sources::graph::testing::request(flavor, &body["value"][0]).unwrap();
+        let mut current = ApprovalRequest::sample("current", Utc::now());
+        current.key.source = SourceKind::Groups;
+        current.requester.id = Some("3cce9d87-3986-4f19-8335-7ed075408ca2".into());
+        current.role = RoleRef {
+            id: Some("2b5ed229-4072-478d-9504-a047ebd4b07d".into()),
+            name: "Group member".into(),
+        };
+        current.scope.id = "2b5ed229-4072-478d-9504-a047ebd4b07d".into();
+        assert_eq!(past_requests(&current, vec![past.clone()]).len(), 1);
+        current.role.name = "Group owner".into();
+        assert!(
+            past_requests(&current, vec![past]).is_empty(),
+            "ownership is another role"
+        );
+    }
+
+    #[test]
     fn arm_instances_count_at_the_scope_or_above() {
         let item = serde_json::json!({ "properties": {
             "scope": "/subscriptions/S",
