@@ -65,6 +65,7 @@ fn RecordView(record: RequesterRecord, context: DecisionContext) -> impl IntoVie
                         .iter()
                         .map(|r| {
                             let by = r.decided_by.as_ref().map(|p| p.name().to_string());
+                            let why = r.justification.clone();
                             view! {
                                 <li data-testid="record-request">
                                     <StatusBadge status=r.status.clone() />
@@ -76,6 +77,14 @@ fn RecordView(record: RequesterRecord, context: DecisionContext) -> impl IntoVie
                                             view! {
                                                 ", by "
                                                 <Untrusted text=name />
+                                            }
+                                        })}
+                                    {why
+                                        .map(|text| {
+                                            view! {
+                                                <span class="record-why">
+                                                    <Untrusted text what="justification" />
+                                                </span>
                                             }
                                         })}
                                 </li>
