@@ -21,6 +21,15 @@ impl Panel {
         }
     }
 
+    /// The status shown while the panel is being read.
+    pub fn reading(self) -> &'static str {
+        match self {
+            Panel::Policy => "Reading PIM's policy for this role…",
+            Panel::Record => "Reading the requester's PIM record…",
+            Panel::Requester => "Reading the requester's account…",
+        }
+    }
+
     pub fn slug(self) -> &'static str {
         match self {
             Panel::Policy => "policy",

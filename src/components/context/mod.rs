@@ -138,6 +138,27 @@ pub fn ContextPanels(context: DecisionContext) -> impl IntoView {
     }
 }
 
+/// A panel: a status while reading, the data through `render` once read, or why there is none.
+fn panel_view<T>(
+    panel: Panel,
+    state: PanelState<T>,
+    context: DecisionContext,
+    render: fn(T, DecisionContext) -> AnyView,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
+    view! {
+        <PanelFrame panel state=state_of(state)>
+            {move || match state.get() {
+                None => view! { <p role="status" class="muted">{panel.reading()}</p> }.into_any(),
+                Some(Ok(data)) => render(data, context),
+                Some(Err(gap)) => view! { <GapView gap panel context /> }.into_any(),
+            }}
+        </PanelFrame>
+    }
+}
+
 /// The frame every panel shares: a titled card with its own `data-testid`, and while reading, a status.
 #[component]
 fn PanelFrame(

@@ -1,7 +1,7 @@
 //! What PIM's policy for the role says: the longest activation and how the requested one compares,
 //! what activation requires, whether approval is required, the approvers and whether I am one.
 
-use super::{state_of, DecisionContext, GapView, PanelFrame};
+use super::{panel_view, DecisionContext};
 use crate::components::untrusted::Untrusted;
 use crate::domain::context_gap::Panel;
 use crate::domain::role_policy::{ApproverMembership, RolePolicy};
@@ -9,16 +9,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn PolicyPanel(context: DecisionContext) -> impl IntoView {
-    let state = context.policy;
-    view! {
-        <PanelFrame panel=Panel::Policy state=state_of(state)>
-            {move || match state.get() {
-                None => view! { <p role="status" class="muted">"Reading PIM's policy for this role…"</p> }.into_any(),
-                Some(Ok(policy)) => view! { <PolicyView policy context /> }.into_any(),
-                Some(Err(gap)) => view! { <GapView gap panel=Panel::Policy context /> }.into_any(),
-            }}
-        </PanelFrame>
-    }
+    panel_view(Panel::Policy, context.policy, context, |policy, context| {
+        view! { <PolicyView policy context /> }.into_any()
+    })
 }
 
 #[component]

@@ -2,7 +2,7 @@
 //! and who decided, the assignments they hold now (active or eligible, until when), and "first request
 //! for this role in 30 days" where that holds.
 
-use super::{state_of, DecisionContext, GapView, PanelFrame};
+use super::{panel_view, DecisionContext};
 use crate::components::badges::StatusBadge;
 use crate::components::time::LocalTime;
 use crate::components::untrusted::Untrusted;
@@ -13,16 +13,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn RecordPanel(context: DecisionContext) -> impl IntoView {
-    let state = context.record;
-    view! {
-        <PanelFrame panel=Panel::Record state=state_of(state)>
-            {move || match state.get() {
-                None => view! { <p role="status" class="muted">"Reading the requester's PIM record…"</p> }.into_any(),
-                Some(Ok(record)) => view! { <RecordView record context /> }.into_any(),
-                Some(Err(gap)) => view! { <GapView gap panel=Panel::Record context /> }.into_any(),
-            }}
-        </PanelFrame>
-    }
+    panel_view(Panel::Record, context.record, context, |record, context| {
+        view! { <RecordView record context /> }.into_any()
+    })
 }
 
 #[component]

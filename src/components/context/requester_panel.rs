@@ -2,7 +2,7 @@
 //! manager) with flags for a guest, a disabled account or a new account, and the last sign-in only on
 //! an explicit click (a separate read: it needs a licence and a reports role, 10 reads a minute).
 
-use super::{state_of, DecisionContext, GapView, PanelFrame};
+use super::{panel_view, DecisionContext};
 use crate::components::time::LocalTime;
 use crate::components::untrusted::Untrusted;
 use crate::domain::context_gap::Panel;
@@ -12,16 +12,12 @@ use leptos::prelude::*;
 
 #[component]
 pub fn RequesterPanel(context: DecisionContext) -> impl IntoView {
-    let state = context.requester;
-    view! {
-        <PanelFrame panel=Panel::Requester state=state_of(state)>
-            {move || match state.get() {
-                None => view! { <p role="status" class="muted">"Reading the requester's account…"</p> }.into_any(),
-                Some(Ok(facts)) => view! { <FactsView facts context /> }.into_any(),
-                Some(Err(gap)) => view! { <GapView gap panel=Panel::Requester context /> }.into_any(),
-            }}
-        </PanelFrame>
-    }
+    panel_view(
+        Panel::Requester,
+        context.requester,
+        context,
+        |facts, context| view! { <FactsView facts context /> }.into_any(),
+    )
 }
 
 /// Text from the directory (other people's words), or "Not recorded".
