@@ -7,10 +7,18 @@ use crate::domain::encode_path_segment as encode;
 use serde::Deserialize;
 
 pub const OIDC_SCOPES: &str = "openid profile offline_access";
-pub const GRAPH_SCOPES: [&str; 3] = [
+/// The Graph scopes: the first three to list and decide requests; the rest (each admin-consented, each
+/// optional: a panel says "not visible" without it) read the decision context (README, "App registration").
+pub const GRAPH_SCOPES: [&str; 9] = [
     "https://graph.microsoft.com/User.Read",
     "https://graph.microsoft.com/RoleAssignmentSchedule.ReadWrite.Directory",
     "https://graph.microsoft.com/PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+    "https://graph.microsoft.com/RoleManagementPolicy.Read.Directory",
+    "https://graph.microsoft.com/RoleManagementPolicy.Read.AzureADGroup",
+    "https://graph.microsoft.com/RoleEligibilitySchedule.Read.Directory",
+    "https://graph.microsoft.com/PrivilegedEligibilitySchedule.Read.AzureADGroup",
+    "https://graph.microsoft.com/User.Read.All",
+    "https://graph.microsoft.com/AuditLog.Read.All",
 ];
 pub const ARM_SCOPE: &str = "https://management.azure.com/user_impersonation";
 

@@ -3,6 +3,7 @@
 
 pub mod badges;
 pub mod confirm_dialog;
+pub mod context;
 pub mod decision;
 pub mod document_title;
 pub mod header;

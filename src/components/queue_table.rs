@@ -3,6 +3,7 @@
 //! and each row reads its own decision state (a decision in flight shows "Sending…").
 
 use crate::components::badges::{RiskBadge, SourceBadge};
+use crate::components::context::QueueDuration;
 use crate::components::queue_keys::KeyboardCursor;
 use crate::components::requester::Requester;
 use crate::components::sort_header::SortHeader;
@@ -189,7 +190,9 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
             <td data-label="Scope">
                 <Untrusted text=request.scope.name.clone() />
             </td>
-            <td data-label="Duration">{request.duration.to_string()}</td>
+            <td data-label="Duration">
+                <QueueDuration request=request.clone() />
+            </td>
             <td data-label="Justification">
                 <span class="clamp">
                     {match request.justification.clone() {

@@ -5,6 +5,7 @@
 
 pub(crate) mod blockers;
 pub(crate) mod checklist;
+pub(crate) mod context_gap;
 pub(crate) mod csv;
 pub(crate) mod duration;
 pub(crate) mod expiry;
@@ -13,7 +14,10 @@ pub(crate) mod outcome;
 pub(crate) mod policy;
 pub mod queue;
 pub(crate) mod request;
+pub(crate) mod requester_facts;
+pub(crate) mod requester_record;
 pub(crate) mod risk;
+pub(crate) mod role_policy;
 pub(crate) mod session;
 pub(crate) mod sort;
 pub(crate) mod text;

@@ -1,8 +1,20 @@
 //! The warnings an approver should see before deciding: a risky role, no ticket, a missing or vague
-//! justification, a duration longer than policy allows or one that could not be read.
+//! justification, a duration longer than policy allows or one that could not be read. The duration and
+//! ticket warnings use PIM's own policy for the role where it was read, this app's configured defaults
+//! where not, and say which.
 
 use super::policy::DurationPolicy;
+use super::role_policy::RolePolicy;
 use super::{ApprovalRequest, IsoDuration, RequestedDuration, RiskLevel, RiskPolicy};
+
+/// Where a limit came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// PIM's policy for this role, as read from the service.
+    PimPolicy,
+    /// PIM's policy could not be read: this app's configuration (`config.json`).
+    Configured,
+}
 
 /// Something the approver should look at twice.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,12 +23,16 @@ pub enum Warning {
         level: RiskLevel,
         reason: Option<String>,
     },
-    NoTicket,
+    NoTicket {
+        /// PIM's policy for the role, when read: whether it requires a ticket.
+        required_by_pim: Option<bool>,
+    },
     VagueJustification,
     MissingJustification,
     LongDuration {
         requested: IsoDuration,
         limit: IsoDuration,
+        basis: Basis,
     },
     /// The service sent a duration that is negative, longer than a year or malformed.
     UnreadableDuration,
@@ -30,15 +46,30 @@ impl Warning {
                 level.label(),
                 reason.as_deref().unwrap_or("Exercise extra caution.")
             ),
-            Warning::NoTicket => {
-                "No ticket number: the activation cannot be linked to a change request.".to_string()
-            }
+            Warning::NoTicket { required_by_pim } => match required_by_pim {
+                Some(true) => {
+                    "No ticket number, although PIM's policy for this role requires one.".to_string()
+                }
+                Some(false) => "No ticket number: the activation cannot be linked to a change request (PIM's policy for this role does not require one).".to_string(),
+                None => "No ticket number: the activation cannot be linked to a change request.".to_string(),
+            },
             Warning::VagueJustification => {
                 "The justification is short or vague: consider asking what the task is.".to_string()
             }
             Warning::MissingJustification => "The requester gave no justification.".to_string(),
-            Warning::LongDuration { requested, limit } => format!(
-                "Requested duration {requested} is longer than the {limit} your policy allows for this role."
+            Warning::LongDuration {
+                requested,
+                limit,
+                basis: Basis::PimPolicy,
+            } => format!(
+                "Requested duration {requested} is longer than PIM's policy for this role allows ({limit})."
+            ),
+            Warning::LongDuration {
+                requested,
+                limit,
+                basis: Basis::Configured,
+            } => format!(
+                "Requested duration {requested} is longer than the {limit} this app's settings allow for this role (PIM's own policy for the role was not read)."
             ),
             Warning::UnreadableDuration => {
                 "The requested duration could not be read: check in the service how long the access would last before approving."
@@ -74,12 +105,15 @@ pub fn is_vague(justification: &str) -> bool {
     normalized.chars().count() < SHORT_JUSTIFICATION || VAGUE_PHRASES.contains(&normalized.as_str())
 }
 
-/// Every warning that applies to the request.
-pub fn warnings(
+/// Every warning that applies to the request; `pim` is the role's PIM policy when it was read (its
+/// maximum duration and ticket rule then replace the configured ones).
+pub fn warnings_with_policy(
     request: &ApprovalRequest,
     risk: &RiskPolicy,
     durations: &DurationPolicy,
+    pim: Option<&RolePolicy>,
 ) -> Vec<Warning> {
+    let pim = pim.filter(|p| p.rules_read);
     let mut out = Vec::new();
     if let Some(rule) = risk
         .rule_for(&request.role)
@@ -91,7 +125,9 @@ pub fn warnings(
         });
     }
     if request.ticket.is_none() {
-        out.push(Warning::NoTicket);
+        out.push(Warning::NoTicket {
+            required_by_pim: pim.map(|p| p.requires_ticket),
+        });
     }
     match request.justification.as_deref().map(str::trim) {
         None | Some("") => out.push(Warning::MissingJustification),
@@ -100,11 +136,18 @@ pub fn warnings(
     }
     match &request.duration {
         RequestedDuration::Known(requested) => {
-            let limit = durations.limit(risk.level(&request.role));
+            let (limit, basis) = match pim.and_then(|p| p.max_duration) {
+                Some(max) => (max, Basis::PimPolicy),
+                None => (
+                    durations.limit(risk.level(&request.role)),
+                    Basis::Configured,
+                ),
+            };
             if *requested > limit {
                 out.push(Warning::LongDuration {
                     requested: *requested,
                     limit,
+                    basis,
                 });
             }
         }
@@ -141,6 +184,15 @@ mod tests {
         }
     }
 
+    /// The warnings with the configured limits only.
+    fn warnings(
+        r: &ApprovalRequest,
+        risk: &RiskPolicy,
+        durations: &DurationPolicy,
+    ) -> Vec<Warning> {
+        warnings_with_policy(r, risk, durations, None)
+    }
+
     const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
     const HELPDESK: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
 
@@ -166,12 +218,73 @@ mod tests {
                 ..
             }
         ));
-        assert!(found.contains(&Warning::NoTicket));
+        assert!(found.contains(&Warning::NoTicket {
+            required_by_pim: None
+        }));
         assert!(found.contains(&Warning::VagueJustification));
         assert!(found.contains(&Warning::LongDuration {
             requested: IsoDuration::from_hours(8),
-            limit: IsoDuration::from_hours(2)
+            limit: IsoDuration::from_hours(2),
+            basis: Basis::Configured,
         }));
+    }
+
+    #[test]
+    fn pims_own_policy_replaces_the_configured_limits_where_read() {
+        let r = request(
+            HELPDESK,
+            Some("Reset MFA for the finance team, INC-4411"),
+            10,
+            false,
+        );
+        let pim = RolePolicy {
+            max_duration: Some(IsoDuration::from_hours(4)),
+            requires_ticket: true,
+            rules_read: true,
+            ..RolePolicy::default()
+        };
+        let found = warnings_with_policy(
+            &r,
+            &RiskPolicy::default(),
+            &DurationPolicy::default(),
+            Some(&pim),
+        );
+        let long = Warning::LongDuration {
+            requested: IsoDuration::from_hours(10),
+            limit: IsoDuration::from_hours(4),
+            basis: Basis::PimPolicy,
+        };
+        assert!(found.contains(&long), "{found:?}");
+        assert!(long.message().contains("PIM's policy for this role allows"));
+        let ticket = Warning::NoTicket {
+            required_by_pim: Some(true),
+        };
+        assert!(found.contains(&ticket));
+        assert!(ticket.message().contains("requires one"));
+        // A policy read without its rules says nothing: the configured limit applies, and says so.
+        let bare = RolePolicy {
+            rules_read: false,
+            ..pim
+        };
+        let found = warnings_with_policy(
+            &r,
+            &RiskPolicy::default(),
+            &DurationPolicy::default(),
+            Some(&bare),
+        );
+        assert!(found.iter().any(|w| matches!(
+            w,
+            Warning::LongDuration {
+                basis: Basis::Configured,
+                ..
+            }
+        )));
+        assert!(found
+            .iter()
+            .find(|w| matches!(w, Warning::LongDuration { .. }))
+            .unwrap()
+            .message()
+            .contains("was not read"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! An old link to a decided, expired or canceled request shows its outcome.
 
 use crate::components::badges::{RiskBadge, SourceBadge, StatusBadge};
+use crate::components::context::{ContextPanels, DecisionContext};
 use crate::components::decision::{Blocked, DecisionOutcomeBanner, DecisionPanel};
 use crate::components::requester::Requester;
 use crate::components::source_status::SourceErrorView;
@@ -189,7 +190,18 @@ fn DetailView(detail: Detail, retry: Callback<()>) -> impl IntoView {
     let config = app.config();
     let request = detail.request.clone();
     let level = config.risk.level(&request.role);
-    let warnings = warnings::warnings(&request, &config.risk, &config.max_duration);
+    let is_pending = request.is_pending();
+    // The decision context is read in the background: nothing below waits for it. The warnings use
+    // PIM's policy once it is read, the configured limits until then (and say which).
+    let context = DecisionContext::start(app, &request);
+    let warnings = {
+        let request = request.clone();
+        let (risk, durations) = (config.risk.clone(), config.max_duration.clone());
+        Memo::new(move |_| {
+            let policy = context.policy_read();
+            warnings::warnings_with_policy(&request, &risk, &durations, policy.as_ref())
+        })
+    };
     // Another person's text, isolated and without hidden characters (the facts below flag them).
     let title = view! {
         <bdi>{text::without_hidden(&request.role.name).into_owned()}</bdi>
@@ -238,23 +250,27 @@ fn DetailView(detail: Detail, retry: Callback<()>) -> impl IntoView {
                             }}
                         </p>
                     </section>
+                    <ContextPanels context />
                     <Timeline request=detail.request.clone() approval=detail.approval.clone() />
                 </div>
                 <aside class="detail-side">
-                    {(!warnings.is_empty() && detail.request.is_pending())
-                        .then(|| {
-                            view! {
-                                <section class="card warnings" aria-labelledby="warnings-title" data-testid="warnings">
-                                    <h2 id="warnings-title">"Look twice"</h2>
-                                    <ul>
-                                        {warnings
-                                            .iter()
-                                            .map(|w| view! { <li>{w.message()}</li> })
-                                            .collect_view()}
-                                    </ul>
-                                </section>
-                            }
-                        })}
+                    {move || {
+                        (is_pending && warnings.with(|w| !w.is_empty()))
+                            .then(|| {
+                                view! {
+                                    <section class="card warnings" aria-labelledby="warnings-title" data-testid="warnings">
+                                        <h2 id="warnings-title">"Look twice"</h2>
+                                        <ul>
+                                            {warnings
+                                                .get()
+                                                .iter()
+                                                .map(|w| view! { <li>{w.message()}</li> })
+                                                .collect_view()}
+                                        </ul>
+                                    </section>
+                                }
+                            })
+                    }}
                     {detail
                         .request
                         .is_pending()

@@ -282,7 +282,7 @@ impl ArmSource {
         self.http.url("")
     }
 
-    fn read_page(items: &[Value]) -> Listing<ApprovalRequest> {
+    pub(crate) fn read_page(items: &[Value]) -> Listing<ApprovalRequest> {
         wire::read_items::<ArmRequest, _>(
             SourceKind::AzureResources,
             items,
@@ -299,7 +299,7 @@ impl ArmSource {
     }
 
     /// The approvals list (`asApprover()`, `asTarget()`): every readable approval.
-    async fn approvals(&self, filter: &str) -> Result<Listing<Approval>, SourceError> {
+    pub(crate) async fn approvals(&self, filter: &str) -> Result<Listing<Approval>, SourceError> {
         let items = self
             .http
             .get_all(&approvals_url(&self.base(), filter))
@@ -415,7 +415,7 @@ impl RequestSource for ArmSource {
 }
 
 /// Puts each approval's settling review on its request; the notes of both lists are kept.
-fn with_reviews(
+pub(crate) fn with_reviews(
     mut requests: Listing<ApprovalRequest>,
     approvals: Listing<Approval>,
 ) -> Listing<ApprovalRequest> {

@@ -211,43 +211,65 @@ struct BatchOutcome {
     failed: Vec<(usize, SourceError)>,
 }
 
+/// One `$batch` item: its position and its body, or the error its status maps to.
+pub(crate) type BatchAnswer = (usize, Result<Value, SourceError>);
+
+/// The items of a `$batch` answer whose inner ids are the positions `0..expected`, in any order: each
+/// position's body, or the error its own status maps to.
+pub(crate) fn batch_items(
+    reply: &Value,
+    expected: usize,
+    source: SourceKind,
+) -> Result<Vec<BatchAnswer>, SourceError> {
+    let reply: BatchReply = wire::read_response(source, reply)?;
+    reply
+        .responses
+        .into_iter()
+        .map(|item| {
+            let index = item
+                .id
+                .parse::<usize>()
+                .ok()
+                .filter(|i| *i < expected)
+                .ok_or_else(|| {
+                    SourceError::malformed(source, "a $batch item with an unknown id")
+                })?;
+            let result = match item.status {
+                200..=299 => Ok(item.body),
+                status => Err(SourceError::from_response(
+                    source,
+                    status,
+                    &item.body.to_string(),
+                    item.retry_after(),
+                )),
+            };
+            Ok((index, result))
+        })
+        .collect()
+}
+
 /// Sorts the items of a `$batch` answer whose inner ids are the positions in a list of `expected`.
 fn batch_outcome(
     reply: &Value,
     expected: usize,
     source: SourceKind,
 ) -> Result<BatchOutcome, SourceError> {
-    let reply: BatchReply = wire::read_response(source, reply)?;
     let mut outcome = BatchOutcome::default();
-    for item in reply.responses {
-        let index = item
-            .id
-            .parse::<usize>()
-            .ok()
-            .filter(|i| *i < expected)
-            .ok_or_else(|| SourceError::malformed(source, "a $batch item with an unknown id"))?;
-        match item.status {
-            200..=299 => match wire::read_response::<GraphApproval>(source, &item.body) {
+    for (index, result) in batch_items(reply, expected, source)? {
+        match result {
+            Ok(body) => match wire::read_response::<GraphApproval>(source, &body) {
                 Ok(approval) => outcome.read.push((index, approval.into())),
                 Err(e) => outcome.failed.push((index, e)),
             },
-            404 => {}
-            status => outcome.failed.push((
-                index,
-                SourceError::from_response(
-                    source,
-                    status,
-                    &item.body.to_string(),
-                    item.retry_after(),
-                ),
-            )),
+            Err(e) if e.kind == ErrorKind::NotFound => {}
+            Err(e) => outcome.failed.push((index, e)),
         }
     }
     Ok(outcome)
 }
 
 /// Whether a failed batch item may succeed when read again on its own, and after how long (ms).
-fn retry_delay_ms(error: &SourceError) -> Option<u32> {
+pub(crate) fn retry_delay_ms(error: &SourceError) -> Option<u32> {
     match error.kind {
         ErrorKind::Throttled {
             retry_after: Some(secs),
@@ -282,7 +304,7 @@ impl GraphSource {
         ))
     }
 
-    fn read_page(&self, items: &[Value]) -> Listing<ApprovalRequest> {
+    pub(crate) fn read_page(&self, items: &[Value]) -> Listing<ApprovalRequest> {
         wire::read_items(self.flavor.kind, items, |w: GraphRequest| {
             w.into_request(self.flavor)
         })
@@ -369,7 +391,7 @@ impl GraphSource {
 
     /// The requests of `listing` that `decided` picks get their settling reviews; the approvals that
     /// could not be read join its notes, their requests kept without review.
-    async fn with_reviews(
+    pub(crate) async fn with_reviews(
         &self,
         mut listing: Listing<ApprovalRequest>,
         decided: impl Fn(&ApprovalRequest) -> bool,

@@ -118,7 +118,7 @@ impl Http {
     }
 
     /// A paging link must lead back to this service, so a token never leaves it.
-    fn same_service(&self, link: &str) -> Result<String, SourceError> {
+    pub(crate) fn same_service(&self, link: &str) -> Result<String, SourceError> {
         let origin = origin_of(&self.base_url);
         if origin_of(link) == origin && !origin.is_empty() {
             Ok(link.to_string())

@@ -9,8 +9,11 @@
 //! | [`arm`] | Azure Resource Manager, PIM for Azure resources |
 //! | [`mim_pam`] | Microsoft Identity Manager PAM REST API |
 //! | [`portal_api`] | the internal admin portal's PIM API (`PORTAL_API.md`) |
+//!
+//! [`context`] reads the decision context beside a request (policy, requester's record, account).
 
 mod arm;
+pub mod context;
 mod error;
 pub(crate) mod graph;
 mod graph_groups;
