@@ -3,7 +3,7 @@
 //! banner says it once for every source.
 
 use crate::sources::SourceError;
-use crate::state::use_app;
+use crate::state::AppContext;
 use leptos::prelude::*;
 
 /// A failed call, named by source, with what to do and an optional retry.
@@ -13,7 +13,8 @@ pub fn SourceErrorView(
     #[prop(optional, into)] on_retry: Option<Callback<()>>,
 ) -> impl IntoView {
     let slug = error.source.slug();
-    if use_app().session.explains(&error) {
+    let app = use_context::<AppContext>();
+    if app.is_some_and(|app| app.session.explains(&error)) {
         return view! {
             <p class="note" data-source=slug>
                 {format!("{} will load once you sign in again.", error.source.label())}
