@@ -4,7 +4,7 @@
 
 use crate::domain::ApprovalRequest;
 use crate::sources::{SourceError, Unreadable};
-use crate::state::{use_app, PerSource};
+use crate::state::{AppContext, PerSource};
 use leptos::prelude::*;
 
 /// A failed call, named by source, with what to do and an optional retry. While the error is only the
@@ -14,9 +14,10 @@ pub fn SourceErrorView(
     error: SourceError,
     #[prop(optional, into)] on_retry: Option<Callback<()>>,
 ) -> impl IntoView {
-    let app = use_app();
+    // Mounted alone (a browser test) there is no app and so no session to explain anything.
+    let app = use_context::<AppContext>();
     move || {
-        if app.session.explains(&error) {
+        if app.is_some_and(|app| app.session.explains(&error)) {
             view! {
                 <p class="note" data-source=error.source.slug()>
                     {format!("{} will load once you sign in again.", error.source.label())}
