@@ -114,8 +114,10 @@ fn who_may_read(panel: Panel, source: SourceKind, scope_name: &str) -> String {
         (_, SourceKind::Groups) => format!(
             "PIM only shows {what} for a group to its owners and members, or to Global Reader, Privileged Role Administrator and the group administrator roles."
         ),
+        // The scope's name is another person's text inside our sentence: hidden characters out.
         (_, SourceKind::AzureResources) => format!(
-            "Azure only shows {what} to someone with a role such as Reader on {scope_name}."
+            "Azure only shows {what} to someone with a role such as Reader on {}.",
+            super::text::without_hidden(scope_name)
         ),
         _ => format!("{} does not show {what}.", source.label()),
     }

@@ -621,10 +621,19 @@ pub fn route(request: &Value) -> String {
 
 // --- flows several tests share ---
 
+/// Empties the queue's search box (the search is kept across navigation, as approvers expect).
+pub async fn clear_queue_search(world: &World) {
+    world.wait_for("#queue-search").await;
+    world
+        .eval("const s = document.querySelector('#queue-search'); s.value = ''; s.dispatchEvent(new Event('input', { bubbles: true })); return true;")
+        .await;
+}
+
 /// Narrows the queue to one request by searching for its id (the list is windowed: a row far down is
 /// not in the DOM until it is in view) and returns its row's CSS selector.
 pub async fn reveal_in_queue(world: &World, request: &Value) -> String {
     let id = request["id"].as_str().unwrap();
+    clear_queue_search(world).await;
     world.type_into("#queue-search", id).await;
     let row = format!("[data-testid=queue-row][data-id='{id}']");
     world.wait_for(&row).await;

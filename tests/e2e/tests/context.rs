@@ -209,7 +209,7 @@ async fn over_the_policy_maximum_is_marked_in_the_list_and_warned_on_the_detail(
             "Requested 2 h; the policy allows 1 h",
         ),
     ] {
-        let row = format!("[data-testid=queue-row][data-id='{id}']");
+        let row = reveal_in_queue(&world, &json!({ "id": id })).await;
         assert!(
             !world
                 .exists(&format!("{row} [data-testid=over-policy]"))
@@ -237,24 +237,21 @@ async fn over_the_policy_maximum_is_marked_in_the_list_and_warned_on_the_detail(
         assert_eq!(over, json!("true"));
         world.click(".back a").await;
         wait_until_loaded(&world).await;
+        let row = reveal_in_queue(&world, &json!({ "id": id })).await;
         world
             .wait_for_text(&format!("{row} [data-testid=over-policy]"), "over PIM's")
             .await;
     }
     // At the maximum: no mark.
-    world
-        .click(&format!(
-            "[data-testid=queue-row][data-id='{ENTRA_GA_ALEX}'] a.row-link"
-        ))
-        .await;
+    let row = reveal_in_queue(&world, &json!({ "id": ENTRA_GA_ALEX })).await;
+    world.click(&format!("{row} a.row-link")).await;
     panel(&world, "policy").await;
     world.click(".back a").await;
     wait_until_loaded(&world).await;
+    let row = reveal_in_queue(&world, &json!({ "id": ENTRA_GA_ALEX })).await;
     assert!(
         !world
-            .exists(&format!(
-                "[data-testid=queue-row][data-id='{ENTRA_GA_ALEX}'] [data-testid=over-policy]"
-            ))
+            .exists(&format!("{row} [data-testid=over-policy]"))
             .await
     );
     world.finish().await;

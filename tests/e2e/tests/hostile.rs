@@ -236,12 +236,11 @@ async fn hostile_data_stays_data_in_every_view() {
     let rlo = first_request(&state, "a request by the RLO user", |r| {
         r["principal"] == RLO_USER && is_pending_for(r, ADELE_ID)
     });
+    let row = reveal_in_queue(&world, &rlo).await;
     world
-        .wait_for(&format!(
-            "[data-testid=queue-row][data-id='{}'] [data-testid=hidden-characters]",
-            rlo["id"].as_str().unwrap()
-        ))
+        .wait_for(&format!("{row} [data-testid=hidden-characters]"))
         .await;
+    clear_queue_search(&world).await;
     assert_safe(&world, "queue").await;
     assert_traps_work(&world).await;
     world.full_screenshot("hostile-queue", 1280).await;

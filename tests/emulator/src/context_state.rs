@@ -2,6 +2,7 @@
 //! replacement starts it afresh: the load time (scenario times are relative to it), consent withheld
 //! through the test controls, and the `signInActivity` throttle window.
 
+use crate::clock::{add_clamped, clamped_minutes};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, VecDeque};
 
@@ -27,12 +28,12 @@ impl ContextState {
 
     /// `loaded_at − minutes`.
     pub fn minutes_ago(&self, minutes: i64) -> DateTime<Utc> {
-        self.loaded_at - Duration::minutes(minutes)
+        add_clamped(self.loaded_at, -clamped_minutes(minutes))
     }
 
     /// `loaded_at + minutes`.
     pub fn minutes_from_load(&self, minutes: i64) -> DateTime<Utc> {
-        self.loaded_at + Duration::minutes(minutes)
+        add_clamped(self.loaded_at, clamped_minutes(minutes))
     }
 
     pub fn withheld_override(&self, user_id: &str) -> Option<&Vec<String>> {

@@ -4,7 +4,7 @@
 //! as an active assignment. Also who holds which directory role, group access and Azure role at a
 //! scope, which the read permissions are computed from.
 
-use crate::clock::parse_iso_duration;
+use crate::clock::{add_clamped, parse_iso_duration};
 use crate::ids::derived_guid;
 use crate::scenario::Source;
 use crate::scenario_context::InstanceSpec;
@@ -104,7 +104,11 @@ fn from_approved_request(request: &Request, now: DateTime<Utc>) -> Option<Instan
         access_id: request.access_id.clone(),
         scope: request.scope.clone(),
         start,
-        end: Some(start + Duration::seconds(seconds)),
+        // Clamped: a hostile duration (`P300000Y`) must not take the emulator down.
+        end: Some(add_clamped(
+            start,
+            Duration::try_seconds(seconds).unwrap_or(Duration::MAX),
+        )),
         assignment_type: Some(AssignmentType::Activated),
         seed: format!("request:{}", request.id),
     })
