@@ -621,6 +621,49 @@ pub fn route(request: &Value) -> String {
 
 // --- flows several tests share ---
 
+/// Signs in as Adele, opens the first decidable request of `source` and types `draft` as her
+/// justification. Returns the request.
+pub async fn open_with_draft(world: &World, source: &str, draft: &str) -> Value {
+    world.sign_in_as(ADELE).await;
+    wait_until_loaded(world).await;
+    let request = pick(world, source, 0).await;
+    world.goto(&route(&request)).await;
+    world.type_into("#approver-justification", draft).await;
+    request
+}
+
+/// A pending activation of `source` that both Adele and Nestor approve (for "someone else decided").
+pub async fn shared_request(world: &World, source: &str) -> Value {
+    let state = world.state().await;
+    first_request(
+        &state,
+        &format!("a {source} request Adele and Nestor approve"),
+        |r| {
+            r["source"] == source
+                && r["action"] == "SelfActivate"
+                && is_pending_for(r, ADELE_ID)
+                && is_pending_for(r, NESTOR_ID)
+        },
+    )
+}
+
+/// The demo tenant's scenario file, parsed (tests change it and load it with [`load_scenario`]).
+pub fn demo_scenario() -> Value {
+    let path = repo_root().join("tests/emulator/scenarios/demo.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("demo scenario")).expect("JSON")
+}
+
+/// Replaces the emulator's tenant with `scenario`, its times relative to the emulator's clock.
+pub async fn load_scenario(world: &World, scenario: &Value) {
+    let response = reqwest::Client::new()
+        .post(world.emulator_url("/_emulator/scenario"))
+        .body(scenario.to_string())
+        .send()
+        .await
+        .expect("scenario control");
+    assert!(response.status().is_success(), "the scenario loads");
+}
+
 /// Empties the queue's search box (the search is kept across navigation, as approvers expect).
 pub async fn clear_queue_search(world: &World) {
     world.wait_for("#queue-search").await;

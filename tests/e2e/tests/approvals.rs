@@ -274,16 +274,7 @@ async fn a_request_that_expires_while_open_is_refused_by_the_service() {
 async fn someone_else_deciding_first_is_shown_with_who_and_when() {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
-    let request = requests(&world.state().await)
-        .iter()
-        .find(|r| {
-            r["source"] == "entraRoles"
-                && is_pending_for(r, ADELE_ID)
-                && is_pending_for(r, NESTOR_ID)
-                && r["action"] == "SelfActivate"
-        })
-        .cloned()
-        .expect("a request both Adele and Nestor approve");
+    let request = shared_request(&world, "entraRoles").await;
     world.goto(&route(&request)).await;
     world
         .type_into("#approver-justification", "Looks fine to me today")

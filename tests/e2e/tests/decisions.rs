@@ -10,11 +10,7 @@ const DRAFT: &str = "Checked the change ticket with the requester";
 #[tokio::test(flavor = "multi_thread")]
 async fn navigating_during_a_slow_write_sends_once_and_confirms() {
     let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
-    let request = pick(&world, "entraRoles", 0).await;
-    world.goto(&route(&request)).await;
-    world.type_into("#approver-justification", DRAFT).await;
+    let request = open_with_draft(&world, "entraRoles", DRAFT).await;
     // The write takes 6 s to answer.
     world
         .fault(json!({ "method": "PATCH", "path": "/graph/", "kind": "latency", "ms": 6000 }))
@@ -62,11 +58,7 @@ async fn navigating_during_a_slow_write_sends_once_and_confirms() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_draft_survives_reload_and_navigation_and_goes_when_confirmed() {
     let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
-    let request = pick(&world, "groups", 0).await;
-    world.goto(&route(&request)).await;
-    world.type_into("#approver-justification", DRAFT).await;
+    let request = open_with_draft(&world, "groups", DRAFT).await;
 
     let value = "return document.querySelector('#approver-justification').value;";
     world.browser.refresh().await.expect("reload");

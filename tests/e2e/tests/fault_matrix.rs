@@ -180,21 +180,6 @@ async fn held(world: &World, id: &str) -> Value {
     first_request(&state, &format!("request {id}"), |r| r["id"] == id)
 }
 
-/// A pending request of `source` that both Adele and Nestor approve, an activation (decidable).
-async fn shared_request(world: &World, source: &str) -> Value {
-    let state = world.state().await;
-    first_request(
-        &state,
-        &format!("a {source} request Adele and Nestor approve"),
-        |r| {
-            r["source"] == source
-                && r["action"] == "SelfActivate"
-                && is_pending_for(r, ADELE_ID)
-                && is_pending_for(r, NESTOR_ID)
-        },
-    )
-}
-
 /// For the 409 cells of a read: a request both approve, decided beforehand by Nestor (another approver)
 /// or by Adele herself (as from another tab); `None` for the other cells.
 async fn decided_beforehand(world: &World, fault: Fault, source: &str) -> Option<Value> {

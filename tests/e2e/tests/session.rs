@@ -8,29 +8,10 @@ use serde_json::json;
 
 const DRAFT: &str = "Verified with the requester on the bridge call";
 
-/// The demo tenant again, its times relative to the emulator's (advanced) clock.
-async fn fresh_demo_requests(world: &World) {
-    let demo = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../emulator/scenarios/demo.json"),
-    )
-    .expect("demo scenario");
-    let response = reqwest::Client::new()
-        .post(world.emulator_url("/_emulator/scenario"))
-        .body(demo)
-        .send()
-        .await
-        .expect("scenario control");
-    assert!(response.status().is_success());
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn after_24_hours_one_banner_and_sign_in_again_returns_with_the_draft() {
     let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
-    let request = pick(&world, "entraRoles", 0).await;
-    world.goto(&route(&request)).await;
-    world.type_into("#approver-justification", DRAFT).await;
+    let request = open_with_draft(&world, "entraRoles", DRAFT).await;
 
     // A day and an hour later (the requests made again relative to that time), the page is reloaded.
     world
@@ -40,7 +21,8 @@ async fn after_24_hours_one_banner_and_sign_in_again_returns_with_the_draft() {
             json!({ "minutes": 25 * 60 }),
         )
         .await;
-    fresh_demo_requests(&world).await;
+    // The demo tenant again, its times relative to the emulator's (advanced) clock.
+    load_scenario(&world, &demo_scenario()).await;
     world.clear_log().await;
     world.browser.refresh().await.expect("reload");
 
@@ -96,11 +78,7 @@ async fn after_24_hours_one_banner_and_sign_in_again_returns_with_the_draft() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_that_expired_while_the_page_was_open_is_renewed_once_on_the_write() {
     let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
-    let request = pick(&world, "groups", 0).await;
-    world.goto(&route(&request)).await;
-    world.type_into("#approver-justification", DRAFT).await;
+    let request = open_with_draft(&world, "groups", DRAFT).await;
     world
         .control("POST", "/_emulator/clock/advance", json!({ "minutes": 70 }))
         .await;

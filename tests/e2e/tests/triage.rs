@@ -103,38 +103,16 @@ async fn live_refresh_shows_a_new_request_and_drops_one_decided_elsewhere() {
     let before = shown_queue(&world).await;
 
     // Nestor approves one of Adele's requests; a new request arrives.
-    let decided = requests(&world.state().await)
-        .iter()
-        .find(|r| {
-            r["source"] == "entraRoles"
-                && is_pending_for(r, ADELE_ID)
-                && is_pending_for(r, NESTOR_ID)
-                && r["action"] == "SelfActivate"
-        })
-        .cloned()
-        .expect("a request both approve");
+    let decided = shared_request(&world, "entraRoles").await;
     let token = world.token_for(NESTOR_ID, "graph").await;
     let id = decided["id"].as_str().unwrap();
-    let mut scenario: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../emulator/scenarios/demo.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let mut scenario = demo_scenario();
     let mut fresh = scenario["requests"][0].clone();
     fresh["id"] = json!("e0000000-0000-4000-8000-0000000000f1");
     fresh["createdMinutesAgo"] = json!(1);
     scenario["requests"].as_array_mut().unwrap().push(fresh);
     // The same tenant plus one new request; then Nestor approves one of Adele's.
-    let response = reqwest::Client::new()
-        .post(world.emulator_url("/_emulator/scenario"))
-        .body(scenario.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
+    load_scenario(&world, &scenario).await;
     let state = world.state().await;
     let decided = requests(&state)
         .iter()
