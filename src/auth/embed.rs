@@ -113,6 +113,20 @@ struct Inner {
     next_id: RefCell<u64>,
     on_navigate: RefCell<Option<NavigateHandler>>,
     on_theme: RefCell<Option<ThemeHandler>>,
+    /// The window's `message` listener, removed when the channel goes away (it holds the channel
+    /// only weakly, so nothing keeps the channel alive but its owners).
+    listener: RefCell<Option<MessageListener>>,
+}
+
+type MessageListener = Closure<dyn Fn(web_sys::MessageEvent)>;
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let (Some(window), Some(listener)) = (web_sys::window(), self.listener.take()) {
+            let _ = window
+                .remove_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+        }
+    }
 }
 
 /// The app's side of the channel to the host portal. Cheap to clone.
@@ -132,6 +146,7 @@ impl HostChannel {
                 next_id: RefCell::new(0),
                 on_navigate: RefCell::new(None),
                 on_theme: RefCell::new(None),
+                listener: RefCell::new(None),
             }),
         };
         channel.listen();
@@ -151,15 +166,15 @@ impl HostChannel {
         let Some(window) = web_sys::window() else {
             return;
         };
-        let channel = self.clone();
-        let handler =
-            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-                channel.receive(&event);
-            });
+        let channel = Rc::downgrade(&self.inner);
+        let handler = MessageListener::new(move |event: web_sys::MessageEvent| {
+            if let Some(inner) = channel.upgrade() {
+                HostChannel { inner }.receive(&event);
+            }
+        });
         let _ =
             window.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
-        // The listener lives as long as the page.
-        handler.forget();
+        *self.inner.listener.borrow_mut() = Some(handler);
     }
 
     fn receive(&self, event: &web_sys::MessageEvent) {

@@ -159,8 +159,12 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
     );
     let action = request
         .action
-        .is_extend_or_renew()
+        .is_unusual()
         .then(|| request.action.label().to_string());
+    let unknown_status = request
+        .status
+        .is_unknown()
+        .then(|| request.status.label().to_string());
     let ticket = request.ticket.clone();
     let created = request.created;
     view! {
@@ -181,6 +185,7 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
                 </a>
                 {move || unseen.get().then(|| view! { <span class="badge new" data-testid="row-new">"New"</span> })}
                 {action.map(|a| view! { <span class="badge action">{a}</span> })}
+                {unknown_status.map(|s| view! { <span class="badge status-unknown" data-testid="row-unknown-status">{s}</span> })}
                 {move || {
                     app.decisions
                         .in_flight(&key)

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 /// Why the signed-in approver cannot decide a request here, each with a sentence saying why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Blocker {
+    UnknownStatus,
     NotPending,
     Expired,
     OwnRequest,
@@ -17,6 +18,9 @@ pub enum Blocker {
 impl Blocker {
     pub fn explanation(&self) -> &'static str {
         match self {
+            Blocker::UnknownStatus => {
+                "The service reports a status this app does not know (shown with the request), so it is not offered for a decision here. Check the request in the Azure portal or with the service's owners."
+            }
             Blocker::NotPending => "This request is no longer waiting for a decision.",
             Blocker::Expired => {
                 "This request expired: PIM gives approvers 24 hours, and the window has closed. The requester must submit a new request."
@@ -41,6 +45,9 @@ pub fn blocker(
     me: &str,
     now: DateTime<Utc>,
 ) -> Option<Blocker> {
+    if request.status.is_unknown() {
+        return Some(Blocker::UnknownStatus);
+    }
     if !request.is_pending() {
         return Some(Blocker::NotPending);
     }
@@ -117,6 +124,12 @@ mod tests {
         assert_eq!(
             blocker(&done, &open_approval(true), "adele", now),
             Some(Blocker::NotPending)
+        );
+        let mut unknown = ok.clone();
+        unknown.status = RequestStatus::Unknown("PendingReapproval".into());
+        assert_eq!(
+            blocker(&unknown, &open_approval(true), "adele", now),
+            Some(Blocker::UnknownStatus)
         );
     }
 }

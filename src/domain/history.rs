@@ -168,7 +168,7 @@ pub struct MyDecision {
 
 impl MyDecision {
     /// What became of the request (a decision can be overtaken, e.g. by a cancel).
-    pub fn outcome(&self) -> &str {
+    pub fn outcome(&self) -> std::borrow::Cow<'_, str> {
         self.request.status.label()
     }
 }
@@ -253,7 +253,7 @@ impl MyDecision {
             &r.scope.name,
             self.justification.as_deref().unwrap_or(""),
             self.decision.past_tense(),
-            self.outcome(),
+            &self.outcome(),
             r.key.source.label(),
         ])
         .contains(needle)

@@ -8,9 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use std::cmp::Ordering;
 
 /// Does `request` belong in the queue of approver `me` at `now`? Pending (and not yet past PIM's
-/// 24-hour window) and not `me`'s own: approvers never approve their own requests.
+/// 24-hour window) and not `me`'s own: approvers never approve their own requests. A request the
+/// service lists as waiting for `me` with a status this app does not know stays in the queue, shown
+/// as unknown (and not offered for a decision), rather than silently disappearing.
 pub fn belongs_in_queue(request: &ApprovalRequest, me: &str, now: DateTime<Utc>) -> bool {
-    request.effective_status(now) == RequestStatus::Pending && !request.requested_by(me)
+    let status = request.effective_status(now);
+    (status == RequestStatus::Pending || status.is_unknown()) && !request.requested_by(me)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -366,6 +369,14 @@ mod tests {
             "past the 24-hour window"
         );
         assert!(belongs_in_queue(&waiting, me, now()));
+        let unknown = ApprovalRequest {
+            status: RequestStatus::Unknown("PendingReapproval".into()),
+            ..req("unknown", SourceKind::EntraRoles, "Alex", "Owner", 10)
+        };
+        assert!(
+            belongs_in_queue(&unknown, me, now()),
+            "listed as waiting with a status not known: shown, as unknown"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::RequestedDuration;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The five services PIM Approvals reads requests from.
@@ -121,13 +122,20 @@ pub fn encode_path_segment(text: &str) -> String {
     out
 }
 
+/// How a value the service sent but this app does not know is shown: as unknown, with the service's
+/// own word (its hidden characters removed: it is another party's text).
+fn unknown_label(raw: &str) -> Cow<'static, str> {
+    format!("Unknown ({})", super::text::without_hidden(raw)).into()
+}
+
 /// What the requester asked PIM to do. Only activations can be decided through the APIs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestAction {
     Activate,
     Extend,
     Renew,
-    Other(String),
+    /// A value this app does not know, kept exactly as the service sent it.
+    Unknown(String),
 }
 
 impl RequestAction {
@@ -137,17 +145,23 @@ impl RequestAction {
             "selfactivate" | "activate" => RequestAction::Activate,
             "selfextend" | "extend" => RequestAction::Extend,
             "selfrenew" | "renew" => RequestAction::Renew,
-            _ => RequestAction::Other(raw.to_string()),
+            _ => RequestAction::Unknown(raw.to_string()),
         }
     }
 
-    pub fn label(&self) -> &str {
+    /// What people call it; a value this app does not know is shown as such, with the service's word.
+    pub fn label(&self) -> Cow<'_, str> {
         match self {
-            RequestAction::Activate => "Activation",
-            RequestAction::Extend => "Extension",
-            RequestAction::Renew => "Renewal",
-            RequestAction::Other(raw) => raw,
+            RequestAction::Activate => "Activation".into(),
+            RequestAction::Extend => "Extension".into(),
+            RequestAction::Renew => "Renewal".into(),
+            RequestAction::Unknown(raw) => unknown_label(raw),
         }
+    }
+
+    /// Does this action need pointing out in a list (an extension, a renewal, or one not known)?
+    pub fn is_unusual(&self) -> bool {
+        !matches!(self, RequestAction::Activate)
     }
 
     pub fn is_extend_or_renew(&self) -> bool {
@@ -155,7 +169,7 @@ impl RequestAction {
     }
 }
 
-/// A request's status in the seed's words. `Other` keeps a value we do not know, exactly as it came.
+/// A request's status in the seed's words. `Unknown` keeps a value we do not know, exactly as it came.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RequestStatus {
     Pending,
@@ -163,7 +177,8 @@ pub enum RequestStatus {
     Denied,
     Expired,
     Canceled,
-    Other(String),
+    /// A value this app does not know, kept exactly as the service sent it.
+    Unknown(String),
 }
 
 impl RequestStatus {
@@ -188,19 +203,24 @@ impl RequestStatus {
             "denied" | "admindenied" | "rejected" => RequestStatus::Denied,
             "timedout" | "expired" => RequestStatus::Expired,
             "canceled" | "cancelled" | "closed" | "revoked" => RequestStatus::Canceled,
-            _ => RequestStatus::Other(raw.to_string()),
+            _ => RequestStatus::Unknown(raw.to_string()),
         }
     }
 
-    pub fn label(&self) -> &str {
+    /// What people call it; a value this app does not know is shown as such, with the service's word.
+    pub fn label(&self) -> Cow<'_, str> {
         match self {
-            RequestStatus::Pending => "Pending",
-            RequestStatus::Approved => "Approved",
-            RequestStatus::Denied => "Denied",
-            RequestStatus::Expired => "Expired",
-            RequestStatus::Canceled => "Canceled",
-            RequestStatus::Other(raw) => raw,
+            RequestStatus::Pending => "Pending".into(),
+            RequestStatus::Approved => "Approved".into(),
+            RequestStatus::Denied => "Denied".into(),
+            RequestStatus::Expired => "Expired".into(),
+            RequestStatus::Canceled => "Canceled".into(),
+            RequestStatus::Unknown(raw) => unknown_label(raw),
         }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, RequestStatus::Unknown(_))
     }
 
     /// A CSS-friendly name; unknown values share one class.
@@ -211,7 +231,7 @@ impl RequestStatus {
             RequestStatus::Denied => "denied",
             RequestStatus::Expired => "expired",
             RequestStatus::Canceled => "canceled",
-            RequestStatus::Other(_) => "other",
+            RequestStatus::Unknown(_) => "unknown",
         }
     }
 }
@@ -329,7 +349,8 @@ pub enum StageStatus {
     Completed,
     Expired,
     NotStarted,
-    Other(String),
+    /// A value this app does not know, kept exactly as the service sent it.
+    Unknown(String),
 }
 
 impl StageStatus {
@@ -339,7 +360,7 @@ impl StageStatus {
             "completed" | "completing" => StageStatus::Completed,
             "expired" => StageStatus::Expired,
             "notstarted" | "initializing" => StageStatus::NotStarted,
-            _ => StageStatus::Other(raw.to_string()),
+            _ => StageStatus::Unknown(raw.to_string()),
         }
     }
 }
@@ -556,8 +577,18 @@ mod tests {
     #[test]
     fn keeps_unknown_statuses_as_they_came() {
         let status = RequestStatus::from_service("FailedAsResourceIsLocked");
-        assert_eq!(status.label(), "FailedAsResourceIsLocked");
-        assert_eq!(status.css_class(), "other");
+        assert_eq!(
+            status,
+            RequestStatus::Unknown("FailedAsResourceIsLocked".into())
+        );
+        assert_eq!(status.label(), "Unknown (FailedAsResourceIsLocked)");
+        assert_eq!(status.css_class(), "unknown");
+        let hidden = RequestStatus::from_service("Pend\u{202e}ing");
+        assert_eq!(hidden.label(), "Unknown (Pending)", "another party's text");
+        assert_eq!(
+            RequestAction::parse("SelfEscalate").label(),
+            "Unknown (SelfEscalate)"
+        );
     }
 
     #[test]
@@ -574,7 +605,7 @@ mod tests {
         assert!(RequestAction::parse("selfRenew").is_extend_or_renew());
         assert_eq!(
             RequestAction::parse("adminAssign"),
-            RequestAction::Other("adminAssign".into())
+            RequestAction::Unknown("adminAssign".into())
         );
     }
 

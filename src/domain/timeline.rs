@@ -127,7 +127,7 @@ fn outcome_event(request: &ApprovalRequest, status: RequestStatus) -> Option<Eve
             "Outcome: canceled by the requester".to_string(),
             request.completed,
         ),
-        RequestStatus::Other(raw) => (
+        RequestStatus::Unknown(raw) => (
             EventKind::Other,
             format!("Outcome: {raw}"),
             request.completed,
@@ -182,7 +182,7 @@ pub fn outcome_sentence<Tz: TimeZone>(
             when(Some(request.expires_at()))
         ),
         RequestStatus::Canceled => format!("Canceled by the requester{}.", when(request.completed)),
-        RequestStatus::Other(raw) => format!("The service reports the status “{raw}”."),
+        RequestStatus::Unknown(raw) => format!("The service reports the status “{raw}”."),
     }
 }
 

@@ -540,9 +540,12 @@ mod tests {
         let request = &listing.items[0];
         assert_eq!(
             request.status,
-            RequestStatus::Other("PendingRevalidation".into())
+            RequestStatus::Unknown("PendingRevalidation".into())
         );
-        assert_eq!(request.action, RequestAction::Other("SelfEscalate".into()));
+        assert_eq!(
+            request.action,
+            RequestAction::Unknown("SelfEscalate".into())
+        );
         assert_eq!(request.duration.known(), None);
         assert_eq!(request.start, None);
         assert_eq!(request.ticket, None);
@@ -550,7 +553,7 @@ mod tests {
         let approval = parse_approval(&body["approval"]).unwrap();
         assert_eq!(
             approval.stages[0].status,
-            StageStatus::Other("Escalated".into())
+            StageStatus::Unknown("Escalated".into())
         );
         assert!(approval.decidable_stage().is_none());
     }

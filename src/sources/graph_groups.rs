@@ -97,7 +97,10 @@ mod tests {
         let body = fixture("graph_groups_unknown_values.json");
         let request = parse_request(&FLAVOR, &body["value"][0]).unwrap();
         assert_eq!(request.role.name, "Group unknownFutureValue");
-        assert_eq!(request.status, RequestStatus::Other("Provisioning".into()));
+        assert_eq!(
+            request.status,
+            RequestStatus::Unknown("Provisioning".into())
+        );
         assert_eq!(request.ticket, None);
         assert_eq!(request.justification, None);
         assert_eq!(request.scope.name, "Finance admins");

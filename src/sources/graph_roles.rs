@@ -112,7 +112,7 @@ mod tests {
             request.role.id.as_deref(),
             Some("fdd7a751-b60b-444a-984c-02652fe8fa1c")
         );
-        assert_eq!(request.action, RequestAction::Other("adminAssign".into()));
+        assert_eq!(request.action, RequestAction::Unknown("adminAssign".into()));
     }
 
     #[test]
@@ -148,10 +148,13 @@ mod tests {
         let request = parse_request(&FLAVOR, &body["value"][0]).unwrap();
         assert_eq!(
             request.status,
-            RequestStatus::Other("PendingReapproval".into())
+            RequestStatus::Unknown("PendingReapproval".into())
         );
-        assert_eq!(request.status.label(), "PendingReapproval");
-        assert_eq!(request.action, RequestAction::Other("SelfEscalate".into()));
+        assert_eq!(request.status.label(), "Unknown (PendingReapproval)");
+        assert_eq!(
+            request.action,
+            RequestAction::Unknown("SelfEscalate".into())
+        );
         assert_eq!(request.duration.known(), None);
         assert_eq!(request.start, None);
         assert_eq!(request.ticket, None);
@@ -159,7 +162,7 @@ mod tests {
         let approval = serde_json::json!({ "id": "a", "steps": [{ "id": "s", "status": "Escalating",
             "assignedToMe": true, "reviewResult": "NotReviewed" }] });
         let stage = &parse_approval(&FLAVOR, &approval).unwrap().stages[0];
-        assert_eq!(stage.status, StageStatus::Other("Escalating".into()));
+        assert_eq!(stage.status, StageStatus::Unknown("Escalating".into()));
         assert!(!stage.is_mine_to_decide());
     }
 

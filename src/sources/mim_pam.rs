@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(request.start, None);
         assert_eq!(request.requester.name(), "CONTOSO\\alexw");
         let own = parse_own(&body["own"][0]).unwrap();
-        assert_eq!(own.status, RequestStatus::Other("PendingMFA".into()));
+        assert_eq!(own.status, RequestStatus::Unknown("PendingMFA".into()));
         assert_eq!(own.role.name, "Elevation to PRIV Domain Admins");
         assert_eq!(own.end, None);
     }

@@ -320,8 +320,8 @@ mod tests {
         let listing = PortalSource::read_page(body["value"].as_array().unwrap());
         assert!(listing.unreadable.is_empty(), "{:?}", listing.unreadable);
         let request = &listing.items[0];
-        assert_eq!(request.status, RequestStatus::Other("Escalated".into()));
-        assert_eq!(request.status.label(), "Escalated");
+        assert_eq!(request.status, RequestStatus::Unknown("Escalated".into()));
+        assert_eq!(request.status.label(), "Unknown (Escalated)");
         assert_eq!(request.ticket, None);
         assert_eq!(
             request.action,

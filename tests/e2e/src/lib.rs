@@ -576,12 +576,18 @@ pub async fn expected_queue(world: &World, user: &str) -> BTreeSet<(String, Stri
 /// Every row the queue shows, scrolling through it: the list is windowed, so only the rows in view
 /// are in the DOM at any time.
 pub async fn shown_queue(world: &World) -> BTreeSet<(String, String)> {
+    shown_rows(world, "[data-testid=queue-row]").await
+}
+
+/// The queue's rows that match `css` (a selector of `tr` elements), scrolling through the whole list.
+pub async fn shown_rows(world: &World, css: &str) -> BTreeSet<(String, String)> {
     let rows = world
         .browser
         .execute_async(
             "const done = arguments[arguments.length - 1];
+             const css = arguments[0];
              const seen = new Map();
-             const collect = () => document.querySelectorAll('[data-testid=queue-row]')
+             const collect = () => document.querySelectorAll(css)
                .forEach(r => seen.set(r.dataset.source + '|' + r.dataset.id, [r.dataset.source, r.dataset.id]));
              const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 30))));
              (async () => {
@@ -595,7 +601,7 @@ pub async fn shown_queue(world: &World) -> BTreeSet<(String, String)> {
                window.scrollTo(0, 0); await frames();
                done([...seen.values()]);
              })();",
-            vec![],
+            vec![Value::from(css)],
         )
         .await
         .expect("the queue scrolls");

@@ -344,8 +344,9 @@ enum QueueShows {
     SourceError,
     /// One request of the source could not be read and says so; the rest show.
     OneUnreadable,
-    /// One request of the source is not offered (its status is unknown); the rest show, no error.
-    OneNotOffered,
+    /// One request of the source shows its status as unknown (it is not offered for a decision);
+    /// the rest show as usual, no error.
+    OneUnknownStatus,
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -360,8 +361,8 @@ async fn queue_load_through_every_fault() {
         (MalformedJson, ROLES, QueueShows::SourceError),
         (MalformedItem, GROUPS, QueueShows::OneUnreadable),
         // Graph filters the list to pending requests, so the item with the unknown status is one the
-        // service holds as pending: the app cannot tell it is, and does not offer it.
-        (UnknownEnum, ROLES, QueueShows::OneNotOffered),
+        // service holds as waiting: the app shows it, marked as unknown, rather than hiding it.
+        (UnknownEnum, ROLES, QueueShows::OneUnknownStatus),
         (Unauthorized, GROUPS, QueueShows::Everything),
         (Forbidden, AZURE, QueueShows::SourceError),
         (NotFound, PORTAL, QueueShows::SourceError),
@@ -433,12 +434,25 @@ async fn queue_load_through_every_fault() {
                 );
                 assert_not_read_again(&cell, &reads);
             }
-            QueueShows::OneNotOffered => {
+            QueueShows::OneUnknownStatus => {
                 assert_eq!(
                     of_source(&shown),
-                    of_source(&expected) - 1,
-                    "{cell}: the rest of the source shows"
+                    of_source(&expected),
+                    "{cell}: the whole source shows"
                 );
+                let marked = shown_rows(
+                    &world,
+                    &format!("[data-testid=queue-row][data-source={slug}]:has([data-testid=row-unknown-status])"),
+                )
+                .await;
+                assert_eq!(marked.len(), 1, "{cell}: one row marked as unknown");
+                let (_, id) = marked.first().unwrap();
+                let row = reveal_in_queue(&world, &json!({ "id": id })).await;
+                let badge = world
+                    .text_or_empty(&format!("{row} [data-testid=row-unknown-status]"))
+                    .await;
+                assert!(badge.starts_with("Unknown ("), "{cell}: {badge}");
+                clear_queue_search(&world).await;
                 assert!(
                     !world.exists(&error).await,
                     "{cell}: not an error of the whole source"
