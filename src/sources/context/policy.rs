@@ -224,10 +224,10 @@ mod tests {
         assert!(!policy.approvers[0].is_group);
         assert_eq!(
             policy.approvers[0].label(),
-            "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6"
+            "User with object id 10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6 (no name in the policy)"
         );
         assert!(policy.approvers[1].is_group);
-        assert_eq!(policy.approvers[1].label(), "PIM Approvers");
+        assert_eq!(policy.approvers[1].label(), "PIM Approvers (group)");
         assert_eq!(
             policy.max_duration, None,
             "an unreadable maximum is not a limit"
