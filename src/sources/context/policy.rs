@@ -189,12 +189,18 @@ mod tests {
         assert_eq!(policy.max_duration, Some(IsoDuration::from_hours(7)));
         assert!(policy.requires_mfa && policy.requires_justification && policy.requires_ticket);
         assert_eq!(policy.approval_required, Some(true));
-        let names: Vec<(&str, bool)> = policy
+        let names: Vec<(String, bool)> = policy
             .approvers
             .iter()
             .map(|a| (a.label(), a.is_group))
             .collect();
-        assert_eq!(names, [("amansw_new_group", true), ("amansw_group", true)]);
+        assert_eq!(
+            names,
+            [
+                ("amansw_new_group (group)".to_string(), true),
+                ("amansw_group (group)".to_string(), true)
+            ]
+        );
         // Settings are per scope: a resource group below it is not governed by this answer.
         assert_eq!(
             read_arm(
