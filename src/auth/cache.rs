@@ -1,6 +1,7 @@
 //! Access tokens per resource, shared by the app's own sign-in and the host hand-off: a cached token
 //! is reused until shortly before it expires, and only one fetch per resource is in flight at a time
-//! (the five sources start together and must not ask five times).
+//! (the five sources start together and must not ask five times). A token the tenant has not consented
+//! to is refused once and remembered for the session: it is never asked for again in a loop.
 
 use super::{AuthError, Resource};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
@@ -20,6 +21,8 @@ pub struct TokenCache {
     margin_ms: f64,
     tokens: RefCell<HashMap<Resource, Token>>,
     in_flight: RefCell<HashMap<Resource, Fetch>>,
+    /// Refused for missing consent; answered from here until the cache is cleared.
+    refused: RefCell<HashMap<Resource, AuthError>>,
 }
 
 impl TokenCache {
@@ -37,6 +40,7 @@ impl TokenCache {
     pub fn clear(&self) {
         self.tokens.borrow_mut().clear();
         self.in_flight.borrow_mut().clear();
+        self.refused.borrow_mut().clear();
     }
 
     fn valid(&self, resource: &Resource, now_ms: f64) -> Option<String> {
@@ -45,7 +49,8 @@ impl TokenCache {
         (expires_ms - self.margin_ms > now_ms).then(|| token.clone())
     }
 
-    /// The cached token, or the result of `fetch` (joined with a fetch already running).
+    /// The cached token, or the result of `fetch` (joined with a fetch already running); a consent
+    /// refusal again, without asking, even when `fresh`.
     pub async fn get<F, Fut>(
         self: &Rc<Self>,
         resource: &Resource,
@@ -56,6 +61,9 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Token, AuthError>> + 'static,
     {
+        if let Some(refusal) = self.refused.borrow().get(resource) {
+            return Err(refusal.clone());
+        }
         if !fresh {
             if let Some(token) = self.valid(resource, js_sys::Date::now()) {
                 return Ok(token);
@@ -71,8 +79,12 @@ impl TokenCache {
                 let shared = async move {
                     let result = future.await;
                     cache.in_flight.borrow_mut().remove(&key);
-                    if let Ok(token) = &result {
-                        cache.insert(key, token.clone());
+                    match &result {
+                        Ok(token) => cache.insert(key, token.clone()),
+                        Err(e) if e.consent_missing => {
+                            cache.refused.borrow_mut().insert(key, e.clone());
+                        }
+                        Err(_) => {}
                     }
                     result
                 }

@@ -5,7 +5,9 @@
 //!   `embedding.allowedParentOrigins`; anything else is ignored and logged without its content.
 //! - The app sends only to those origins (postMessage with an exact `targetOrigin`).
 //! - With `tokensFromHost`, the app asks the host for a token per resource and waits
-//!   `hostTimeoutMs` for the answer.
+//!   `hostTimeoutMs` for the answer. The decision context asks for `graph` again with more `scopes`
+//!   (its optional permissions); a host whose tenant has not consented to them answers
+//!   `token-error` with `error: "consent_required"` and the context panels say so.
 
 use super::cache::{Token, TokenCache};
 use super::{AuthError, Resource, TokenSource};
@@ -45,6 +47,9 @@ pub enum HostMessage {
         #[serde(rename = "requestId")]
         request_id: String,
         message: String,
+        /// The identity platform's error code, e.g. `consent_required` (optional).
+        #[serde(default)]
+        error: Option<String>,
     },
     #[serde(rename = "pim-approvals:navigate")]
     Navigate { path: String },
@@ -202,12 +207,8 @@ impl HostChannel {
             Some(HostMessage::TokenError {
                 request_id,
                 message,
-            }) => self.resolve(
-                &request_id,
-                Err(AuthError::new(format!(
-                    "The host portal could not provide a token: {message}"
-                ))),
-            ),
+                error,
+            }) => self.resolve(&request_id, Err(host_refusal(&message, error.as_deref()))),
             // The handler validates the route (`routes::in_app_route`) before following it.
             Some(HostMessage::Navigate { path }) => {
                 if let Some(handler) = self.inner.on_navigate.borrow().clone() {
@@ -278,6 +279,21 @@ impl HostChannel {
     }
 }
 
+/// A host's `token-error`: a missing consent when the host says `consent_required` (or passes on
+/// AADSTS65001), otherwise a failure in the host's words.
+pub fn host_refusal(message: &str, error: Option<&str>) -> AuthError {
+    let consent = error == Some("consent_required")
+        || ["AADSTS65001", "AADSTS90094", "consent_required"]
+            .iter()
+            .any(|code| message.contains(code));
+    AuthError {
+        consent_missing: consent,
+        ..AuthError::new(format!(
+            "The host portal could not provide a token: {message}"
+        ))
+    }
+}
+
 /// Converts a structured-clone value to JSON via `JSON.stringify` (strings and plain objects only).
 fn serde_wasm_value(data: &JsValue) -> Value {
     js_sys::JSON::stringify(data)
@@ -342,6 +358,27 @@ mod tests {
             parse_host_message(&json!({ "type": "pim-approvals:token" })),
             None
         );
+    }
+
+    #[test]
+    fn a_host_refusal_for_missing_consent_is_told_apart() {
+        let refusal = json!({ "type": "pim-approvals:token-error", "requestId": "t2", "message": "no", "error": "consent_required" });
+        let Some(HostMessage::TokenError { message, error, .. }) = parse_host_message(&refusal)
+        else {
+            panic!("a token-error");
+        };
+        assert!(host_refusal(&message, error.as_deref()).consent_missing);
+        assert!(
+            host_refusal(
+                "AADSTS65001: The user or administrator has not consented",
+                None
+            )
+            .consent_missing
+        );
+        let other = host_refusal("the portal is restarting", None);
+        assert!(!other.consent_missing && !other.needs_interactive);
+        let old = json!({ "type": "pim-approvals:token-error", "requestId": "t3", "message": "x" });
+        assert!(parse_host_message(&old).is_some(), "error stays optional");
     }
 
     #[test]

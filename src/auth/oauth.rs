@@ -7,18 +7,14 @@ use crate::domain::encode_path_segment as encode;
 use serde::Deserialize;
 
 pub const OIDC_SCOPES: &str = "openid profile offline_access";
-/// The Graph scopes: the first three to list and decide requests; the rest (each admin-consented, each
-/// optional: a panel says "not visible" without it) read the decision context (README, "App registration").
-pub const GRAPH_SCOPES: [&str; 9] = [
+const GRAPH_PREFIX: &str = "https://graph.microsoft.com/";
+/// The Graph scopes of the sign-in: what listing and deciding requests needs, nothing more. The
+/// decision context's permissions are asked for separately ([`Resource::GraphContext`]), so a tenant
+/// that has not consented to them can still sign in (README, "App registration").
+pub const GRAPH_SCOPES: [&str; 3] = [
     "https://graph.microsoft.com/User.Read",
     "https://graph.microsoft.com/RoleAssignmentSchedule.ReadWrite.Directory",
     "https://graph.microsoft.com/PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
-    "https://graph.microsoft.com/RoleManagementPolicy.Read.Directory",
-    "https://graph.microsoft.com/RoleManagementPolicy.Read.AzureADGroup",
-    "https://graph.microsoft.com/RoleEligibilitySchedule.Read.Directory",
-    "https://graph.microsoft.com/PrivilegedEligibilitySchedule.Read.AzureADGroup",
-    "https://graph.microsoft.com/User.Read.All",
-    "https://graph.microsoft.com/AuditLog.Read.All",
 ];
 pub const ARM_SCOPE: &str = "https://management.azure.com/user_impersonation";
 
@@ -26,6 +22,13 @@ pub const ARM_SCOPE: &str = "https://management.azure.com/user_impersonation";
 pub fn resource_scopes(resource: &Resource) -> Vec<String> {
     match resource {
         Resource::Graph => GRAPH_SCOPES.iter().map(|s| s.to_string()).collect(),
+        // The approval flow's scopes too: one context read may combine both (requests and
+        // eligibilities in one `$batch`), and they are consented already.
+        Resource::GraphContext(extra) => GRAPH_SCOPES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(extra.iter().map(|name| format!("{GRAPH_PREFIX}{name}")))
+            .collect(),
         Resource::Arm => vec![ARM_SCOPE.to_string()],
         Resource::Portal { scope } => vec![scope.clone()],
     }
@@ -46,7 +49,8 @@ pub fn resources(config: &AppConfig) -> Vec<Resource> {
     out
 }
 
-/// Everything the interactive sign-in asks consent for (several resources are fine at /authorize).
+/// Everything the interactive sign-in asks consent for (several resources are fine at /authorize); the
+/// optional decision-context permissions are not among them.
 pub fn consent_scopes(config: &AppConfig) -> String {
     let mut scopes = vec![OIDC_SCOPES.to_string()];
     for resource in resources(config) {
@@ -159,9 +163,22 @@ pub struct TokenError {
     pub error: String,
     #[serde(default)]
     pub error_description: Option<String>,
+    /// `consent_required` with AADSTS65001 (MSAL reads it from here).
+    #[serde(default)]
+    pub suberror: Option<String>,
 }
 
 impl TokenError {
+    /// The tenant has not consented to a scope asked for (AADSTS65001; AADSTS90094 "admin approval").
+    pub fn is_consent_missing(&self) -> bool {
+        let description = self.error_description.as_deref().unwrap_or("");
+        self.error == "consent_required"
+            || self.suberror.as_deref() == Some("consent_required")
+            || ["AADSTS65001", "AADSTS90094"]
+                .iter()
+                .any(|code| description.contains(code))
+    }
+
     /// Errors that only an interactive sign-in can fix.
     pub fn needs_interactive(&self) -> bool {
         let description = self.error_description.as_deref().unwrap_or("");
@@ -331,12 +348,63 @@ mod tests {
     }
 
     #[test]
+    fn sign_in_asks_only_for_the_approval_flow_and_context_scopes_come_alone() {
+        let url = authorize_url(
+            &config(),
+            &AuthorizeParams {
+                redirect_uri: "http://127.0.0.1:8080/",
+                state: "s",
+                nonce: "n",
+                code_challenge: "c",
+                login_hint: None,
+                prompt: None,
+            },
+        );
+        assert!(url.contains("RoleAssignmentSchedule.ReadWrite.Directory"));
+        for optional in [
+            "RoleManagementPolicy",
+            "Eligibility",
+            "User.Read.All",
+            "AuditLog",
+        ] {
+            assert!(
+                !url.contains(optional),
+                "{optional} is not asked at sign-in"
+            );
+        }
+        let context = Resource::GraphContext(&["RoleManagementPolicy.Read.Directory"]);
+        let form = refresh_form(&config(), "rt", &context);
+        assert!(form.contains("graph.microsoft.com%2FRoleManagementPolicy.Read.Directory"));
+        assert!(form.contains("RoleAssignmentSchedule.ReadWrite.Directory"));
+        assert!(context.is_optional() && !Resource::Graph.is_optional());
+        assert_eq!(context.protocol_name(), "graph");
+    }
+
+    #[test]
+    fn a_missing_consent_is_told_from_an_ended_sign_in() {
+        let consent: TokenError = serde_json::from_str(
+            r#"{"error":"invalid_grant","error_description":"AADSTS65001: The user or administrator has not consented to use the application with ID 'd0'. Send an interactive authorization request for this user and resource.","error_codes":[65001],"suberror":"consent_required"}"#,
+        )
+        .unwrap();
+        assert!(consent.is_consent_missing());
+        let ended = TokenError {
+            error: "invalid_grant".into(),
+            error_description: Some(
+                "AADSTS700084: The refresh token was issued to a single page app".into(),
+            ),
+            suberror: Some("bad_token".into()),
+        };
+        assert!(!ended.is_consent_missing());
+    }
+
+    #[test]
     fn spa_refresh_expiry_needs_interactive_sign_in() {
         let e = TokenError {
             error: "invalid_grant".into(),
             error_description: Some(
                 "AADSTS700084: The refresh token was issued to a single page app".into(),
             ),
+            suberror: None,
         };
         assert!(e.needs_interactive());
         assert!(e.summary().starts_with("AADSTS700084"));

@@ -6,7 +6,9 @@
 //! When the identity platform refuses the refresh token in a way only an interactive sign-in fixes
 //! (the SPA token's 24 hours are over: AADSTS700084, `interaction_required`, `login_required`), the dead
 //! token is cleared (a reload does not try it again), the account is kept for `login_hint`, and the
-//! `on_ended` callback tells the app to show one "sign in again" banner.
+//! `on_ended` callback tells the app to show one "sign in again" banner. A refused optional token (the
+//! decision context's permissions without admin consent, AADSTS65001) is not such an end: only that
+//! token is missing.
 
 use super::cache::{Token, TokenCache};
 use super::oauth::{self, AuthorizeParams, RedirectParams, TokenError, TokenResponse};
@@ -209,7 +211,8 @@ impl OAuthSession {
             &self.inner.redirect_uri,
             &pending.verifier,
         );
-        let response = post_token_form(&self.inner.config.token_endpoint(), form).await?;
+        let endpoint = self.inner.config.token_endpoint();
+        let response = post_token_form(&endpoint, form, &Resource::Graph).await?;
         let account = self.account_from(&response, &pending.nonce)?;
         *self.inner.signed_in_at_ms.borrow_mut() = Some(now_ms() as i64);
         self.store_session(response.refresh_token.clone(), account)?;
@@ -312,7 +315,8 @@ impl OAuthSession {
             .clone()
             .ok_or_else(|| AuthError::interactive("You are signed out. Sign in again."))?;
         let form = oauth::refresh_form(&self.inner.config, &refresh_token, &resource);
-        let response = match post_token_form(&self.inner.config.token_endpoint(), form).await {
+        let endpoint = self.inner.config.token_endpoint();
+        let response = match post_token_form(&endpoint, form, &resource).await {
             Ok(response) => response,
             Err(error) => {
                 if error.needs_interactive {
@@ -336,7 +340,11 @@ fn cached(response: &TokenResponse) -> Token {
     )
 }
 
-async fn post_token_form(endpoint: &str, form: String) -> Result<TokenResponse, AuthError> {
+async fn post_token_form(
+    endpoint: &str,
+    form: String,
+    resource: &Resource,
+) -> Result<TokenResponse, AuthError> {
     let request = gloo_net::http::Request::post(endpoint)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(form)
@@ -356,6 +364,13 @@ async fn post_token_form(endpoint: &str, form: String) -> Result<TokenResponse, 
         });
     }
     match serde_json::from_str::<TokenError>(&text) {
+        Ok(e) if e.is_consent_missing() && resource.is_optional() => Err(AuthError::consent(
+            format!(
+                "Your organisation has not consented to these permissions for PIM Approvals ({}).",
+                e.summary()
+            ),
+            resource,
+        )),
         Ok(e) if e.needs_interactive() => Err(AuthError::interactive(format!(
             "Your sign-in has ended ({}). Sign in again.",
             e.summary()

@@ -72,8 +72,10 @@ impl ContextGap {
                 source.label()
             ),
             ContextGap::NoConsent { scopes } => format!(
-                "The app lacks consent for {}: an administrator must grant admin consent for it.",
-                scopes.as_deref().unwrap_or(default_scope(panel, source))
+                "Your organisation has not consented to {} for PIM Approvals; an administrator can grant it.",
+                scopes
+                    .clone()
+                    .unwrap_or_else(|| permissions(panel, source).join(" and "))
             ),
             ContextGap::NoAccess => who_may_read(panel, source, scope_name),
             ContextGap::NoLicence => {
@@ -85,16 +87,22 @@ impl ContextGap {
     }
 }
 
-/// The least delegated permission a panel needs (reference §0), named when the service did not say.
-fn default_scope(panel: Panel, source: SourceKind) -> &'static str {
+/// The optional Graph permissions (reference §0, least privilege) a panel needs beyond what the
+/// sign-in asks for; none where the panel reads ARM only (an Azure role's policy and record).
+pub fn permissions(panel: Panel, source: SourceKind) -> &'static [&'static str] {
     match (panel, source) {
-        (Panel::Policy, SourceKind::Groups) => "RoleManagementPolicy.Read.AzureADGroup",
-        (Panel::Policy, _) => "RoleManagementPolicy.Read.Directory",
-        (Panel::Record, SourceKind::Groups) => "PrivilegedAccess.Read.AzureADGroup",
-        (Panel::Record, _) => "RoleManagement.Read.Directory",
-        (Panel::Requester, _) => "User.Read.All",
+        (Panel::Requester, _) => &["User.Read.All"],
+        (_, SourceKind::AzureResources) => &[],
+        (Panel::Policy, SourceKind::Groups) => &["RoleManagementPolicy.Read.AzureADGroup"],
+        (Panel::Policy, _) => &["RoleManagementPolicy.Read.Directory"],
+        // Requests and active assignments are read with the sign-in's scopes; eligibility is not.
+        (Panel::Record, SourceKind::Groups) => &["PrivilegedEligibilitySchedule.Read.AzureADGroup"],
+        (Panel::Record, _) => &["RoleEligibilitySchedule.Read.Directory"],
     }
 }
+
+/// What the last sign-in (on click) needs beyond the sign-in's scopes (reference §6 F3).
+pub const SIGN_IN_ACTIVITY_PERMISSIONS: &[&str] = &["User.Read.All", "AuditLog.Read.All"];
 
 const ENTRA_READERS: &str =
     "Global Reader, Security Reader, Security Operator, Security Administrator or Privileged Role Administrator";
@@ -142,7 +150,21 @@ mod tests {
         assert!(groups.contains("owners and members"));
         let consent =
             ContextGap::NoConsent { scopes: None }.explain(Panel::Policy, SourceKind::Groups, "x");
-        assert!(consent.contains("RoleManagementPolicy.Read.AzureADGroup"));
+        assert_eq!(consent, "Your organisation has not consented to RoleManagementPolicy.Read.AzureADGroup for PIM Approvals; an administrator can grant it.");
+        let record = ContextGap::NoConsent { scopes: None }.explain(
+            Panel::Record,
+            SourceKind::EntraRoles,
+            "/",
+        );
+        assert!(
+            record.contains("RoleEligibilitySchedule.Read.Directory"),
+            "{record}"
+        );
+        assert!(permissions(Panel::Policy, SourceKind::AzureResources).is_empty());
+        assert_eq!(
+            permissions(Panel::Requester, SourceKind::AzureResources),
+            ["User.Read.All"]
+        );
         assert!(ContextGap::NoApi
             .explain(Panel::Policy, SourceKind::MimPam, "x")
             .starts_with("MIM PAM has no API"));

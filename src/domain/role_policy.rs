@@ -15,12 +15,16 @@ pub struct PolicyApprover {
 }
 
 impl PolicyApprover {
-    /// The name to show: the description, else the object id.
-    pub fn label(&self) -> &str {
-        self.name
-            .as_deref()
-            .filter(|n| !super::text::is_blank(n))
-            .unwrap_or(&self.id)
+    /// The name to show: `description` (the approver entry's display name, reference §1 and §3),
+    /// with " (group)" for a group; without one, the object id, labelled as such (never blank).
+    pub fn label(&self) -> String {
+        let kind = if self.is_group { "Group" } else { "User" };
+        match self.name.as_deref().filter(|n| !super::text::is_blank(n)) {
+            Some(name) if self.is_group => format!("{name} (group)"),
+            Some(name) => name.to_string(),
+            None if self.id.trim().is_empty() => format!("{kind} not named in the policy"),
+            None => format!("{kind} with object id {} (no name in the policy)", self.id),
+        }
     }
 }
 
@@ -171,6 +175,33 @@ mod tests {
             name: None,
             is_group,
         }
+    }
+
+    #[test]
+    fn an_approver_without_a_name_shows_its_id_labelled_as_such() {
+        let named = PolicyApprover {
+            name: Some("PIM Approvers".into()),
+            ..approver("g1", true)
+        };
+        assert_eq!(named.label(), "PIM Approvers (group)");
+        let person = PolicyApprover {
+            name: Some("Adele Vance".into()),
+            ..approver("u1", false)
+        };
+        assert_eq!(person.label(), "Adele Vance");
+        assert_eq!(
+            approver("2385b0f3", false).label(),
+            "User with object id 2385b0f3 (no name in the policy)"
+        );
+        let blank = PolicyApprover {
+            name: Some("  ".into()),
+            ..approver("g2", true)
+        };
+        assert_eq!(
+            blank.label(),
+            "Group with object id g2 (no name in the policy)"
+        );
+        assert_eq!(approver("", false).label(), "User not named in the policy");
     }
 
     #[test]

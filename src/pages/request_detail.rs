@@ -3,7 +3,7 @@
 //! An old link to a decided, expired or canceled request shows its outcome.
 
 use crate::components::badges::{RiskBadge, SourceBadge, StatusBadge};
-use crate::components::context::{ContextPanels, DecisionContext};
+use crate::components::context::{ContextPanels, DecisionContexts};
 use crate::components::decision::{Blocked, DecisionOutcomeBanner, DecisionPanel};
 use crate::components::requester::Requester;
 use crate::components::source_status::SourceErrorView;
@@ -39,8 +39,13 @@ enum LoadError {
 
 /// Reads the request (from the queue when it is there) and its approval. After the user's own
 /// confirmed decision a service may still list the request as pending for a moment, or (MIM PAM) not
-/// at all: the request as the pipeline confirmed it is used then.
-async fn load(app: AppContext, key: Result<RequestKey, String>) -> Result<Detail, LoadError> {
+/// at all: the request as the pipeline confirmed it is used then. The decision context starts as soon
+/// as the request is known, beside the approval read, not after it.
+async fn load(
+    app: AppContext,
+    key: Result<RequestKey, String>,
+    contexts: DecisionContexts,
+) -> Result<Detail, LoadError> {
     let key = key.map_err(LoadError::UnknownSource)?;
     let source = app
         .source(key.source)
@@ -58,6 +63,7 @@ async fn load(app: AppContext, key: Result<RequestKey, String>) -> Result<Detail
             (None, None) => return Err(LoadError::NotFound(key)),
         },
     };
+    contexts.for_request(&request);
     let approval = source.approval(&request).await;
     Ok(Detail { request, approval })
 }
@@ -86,10 +92,11 @@ pub fn RequestDetailPage() -> impl IntoView {
             app.queue.seen(&key);
         }
     });
+    let contexts = DecisionContexts::new(app);
     // Read again when a decision closed the request, to show it as it now stands.
     let detail = LocalResource::new(move || {
         closed.track();
-        load(app, key.get())
+        load(app, key.get(), contexts)
     });
     let retry = Callback::new(move |_| detail.refetch());
     view! {
@@ -108,7 +115,7 @@ pub fn RequestDetailPage() -> impl IntoView {
                     detail
                         .get()
                         .map(|result| match result {
-                            Ok(detail) => view! { <DetailView detail retry /> }.into_any(),
+                            Ok(detail) => view! { <DetailView detail retry contexts /> }.into_any(),
                             Err(error) => view! { <LoadErrorView error retry /> }.into_any(),
                         })
                 }}
@@ -185,15 +192,16 @@ fn DecisionArea(detail: Detail, retry: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn DetailView(detail: Detail, retry: Callback<()>) -> impl IntoView {
+fn DetailView(detail: Detail, retry: Callback<()>, contexts: DecisionContexts) -> impl IntoView {
     let app = use_app();
     let config = app.config();
     let request = detail.request.clone();
     let level = config.risk.level(&request.role);
     let is_pending = request.is_pending();
-    // The decision context is read in the background: nothing below waits for it. The warnings use
-    // PIM's policy once it is read, the configured limits until then (and say which).
-    let context = DecisionContext::start(app, &request);
+    // The decision context is read in the background (started by `load`): nothing below waits for
+    // it. The warnings use PIM's policy once it is read, the configured limits until then (and say
+    // which).
+    let context = contexts.for_request(&request);
     let warnings = {
         let request = request.clone();
         let (risk, durations) = (config.risk.clone(), config.max_duration.clone());

@@ -1,7 +1,8 @@
 //! The decision context beside a request's decision (issue 9): the role's PIM policy, the requester's
-//! record for the role and who the requester is. [`DecisionContext::start`] reads all three at once in
-//! the background when the detail opens; the decision never waits for it. Each panel shows its own data
-//! or its own reason ("Not visible to you" and why, or a failure with a retry for that panel only).
+//! record for the role and who the requester is. [`DecisionContexts::for_request`] starts reading all
+//! three, each on its own, as soon as the request is known (from the queue: before its approval is
+//! read); the decision never waits for them, nor they for it. Each panel shows its own data or its own
+//! reason ("Not visible" and why, or a failure with a retry for that panel only).
 
 mod duration_mark;
 mod policy_panel;
@@ -13,7 +14,7 @@ use crate::domain::context_gap::{ContextGap, Panel};
 use crate::domain::requester_facts::RequesterFacts;
 use crate::domain::requester_record::RequesterRecord;
 use crate::domain::role_policy::RolePolicy;
-use crate::domain::ApprovalRequest;
+use crate::domain::{ApprovalRequest, RequestKey};
 use crate::sources::context::{ContextReader, PanelResult};
 use crate::sources::Me;
 use crate::state::AppContext;
@@ -57,15 +58,9 @@ impl DecisionContext {
             context.requester.set(Some(Err(no_tokens())));
             return context;
         };
-        let request = request.clone();
-        let now = app.clock.now.get_untracked();
-        leptos::task::spawn_local(async move {
-            let read = reader.read_all(&request, now).await;
-            // The page may have been left meanwhile: then there is nothing to fill in.
-            context.policy.try_set(Some(read.policy));
-            context.record.try_set(Some(read.record));
-            context.requester.try_set(Some(read.requester));
-        });
+        for panel in [Panel::Policy, Panel::Record, Panel::Requester] {
+            context.read(panel, reader.clone());
+        }
         context
     }
 
@@ -80,14 +75,19 @@ impl DecisionContext {
         let Some(reader) = self.reader.get_value() else {
             return;
         };
+        match panel {
+            Panel::Policy => self.policy.set(None),
+            Panel::Record => self.record.set(None),
+            Panel::Requester => self.requester.set(None),
+        }
+        self.read(panel, reader);
+    }
+
+    /// Reads one panel in the background and fills it in (unless the page was left meanwhile).
+    fn read(&self, panel: Panel, reader: ContextReader) {
         let request = self.request.get_value();
         let now = self.app.clock.now.get_untracked();
         let this = *self;
-        match panel {
-            Panel::Policy => this.policy.set(None),
-            Panel::Record => this.record.set(None),
-            Panel::Requester => this.requester.set(None),
-        }
         leptos::task::spawn_local(async move {
             match panel {
                 Panel::Policy => {
@@ -111,6 +111,42 @@ impl DecisionContext {
 
     fn request(&self) -> ApprovalRequest {
         self.request.get_value()
+    }
+}
+
+/// The decision context of each request a page shows, started once per request for the page's life
+/// (a re-read of the request after a decision keeps it).
+#[derive(Clone, Copy)]
+pub struct DecisionContexts {
+    app: AppContext,
+    owner: StoredValue<Option<Owner>, LocalStorage>,
+    started: StoredValue<Option<(RequestKey, DecisionContext)>, LocalStorage>,
+}
+
+impl DecisionContexts {
+    /// Contexts owned by the current component (disposed with it).
+    pub fn new(app: AppContext) -> Self {
+        DecisionContexts {
+            app,
+            owner: StoredValue::new_local(Owner::current()),
+            started: StoredValue::new_local(None),
+        }
+    }
+
+    /// The context of `request`, started now unless it already was.
+    pub fn for_request(&self, request: &ApprovalRequest) -> DecisionContext {
+        if let Some((key, context)) = self.started.get_value() {
+            if key == request.key {
+                return context;
+            }
+        }
+        let start = || DecisionContext::start(self.app, request);
+        let context = match self.owner.get_value() {
+            Some(owner) => owner.with(start),
+            None => start(),
+        };
+        self.started.set_value(Some((request.key.clone(), context)));
+        context
     }
 }
 
@@ -195,7 +231,7 @@ fn GapView(gap: ContextGap, panel: Panel, context: DecisionContext) -> impl Into
     let not_visible = gap.is_not_visible();
     view! {
         <div class="context-gap" data-testid="context-gap" data-gap=gap_kind(&gap)>
-            {not_visible.then(|| view! { <p class="not-visible"><strong>"Not visible to you."</strong></p> })}
+            {not_visible.then(|| view! { <p class="not-visible"><strong>{not_visible_label(&gap)}</strong></p> })}
             <p>{sentence}</p>
             {not_visible
                 .then(|| {
@@ -219,6 +255,14 @@ fn GapView(gap: ContextGap, panel: Panel, context: DecisionContext) -> impl Into
                     }
                 })}
         </div>
+    }
+}
+
+/// Consent is the organisation's, not the approver's: "Not visible." then; a role is the approver's.
+fn not_visible_label(gap: &ContextGap) -> &'static str {
+    match gap {
+        ContextGap::NoConsent { .. } => "Not visible.",
+        _ => "Not visible to you.",
     }
 }
 

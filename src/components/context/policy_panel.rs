@@ -82,11 +82,10 @@ fn PolicyView(policy: RolePolicy, context: DecisionContext) -> impl IntoView {
                                 .approvers
                                 .iter()
                                 .map(|a| {
-                                    let kind = if a.is_group { " (group)" } else { "" };
+                                    let named = a.name.is_some();
                                     view! {
-                                        <li>
-                                            <Untrusted text=a.label().to_string() />
-                                            {kind}
+                                        <li data-named=named.to_string()>
+                                            <Untrusted text=a.label() />
                                         </li>
                                     }
                                 })

@@ -71,7 +71,7 @@ pub(super) fn sign_in_refusal(error: &SourceError) -> String {
             "Sign-in activity requires an Entra ID P1 or P2 licence in this tenant.".into()
         }
         (_, "Authentication_MSGraphPermissionMissing") => {
-            "The app lacks consent for AuditLog.Read.All: an administrator must grant admin consent for it.".into()
+            "Your organisation has not consented to AuditLog.Read.All for PIM Approvals; an administrator can grant it.".into()
         }
         (Some(403), _) => "Not visible to you: sign-in activity is only shown to Global Reader, Reports Reader, Security Reader, Security Operator or Security Administrator.".into(),
         (Some(429), _) => "Microsoft allows 10 sign-in activity reads a minute for this app: try again in a minute.".into(),

@@ -1,13 +1,16 @@
 //! The decision context of a request (issue 9, `pim-policy-and-context-apis.md`): the role's PIM policy,
-//! the requester's record for the role, and the requester's account. Graph reads (A/B, D1–D6, F1–F2)
-//! go out in one `/v1.0/$batch`, each item with its own status; ARM reads (C, E1–E3) as parallel
-//! fetches. Each panel's result stands alone: a 403 becomes "not visible" with the reason (missing
+//! the requester's record for the role, and the requester's account. The three panels are read
+//! independently and at once: each panel's Graph reads (A/B; D1–D6; F1–F2) go out in one
+//! `/v1.0/$batch`, each item with its own status, with a token carrying that panel's optional
+//! permissions (`context_gap::permissions`, asked silently, never at sign-in); ARM reads (C, E1–E3) as
+//! parallel fetches. A tenant that has not consented to a panel's permissions gets that panel's
+//! "not consented" and no reads. Each panel's result stands alone: a 403 becomes "not visible" with the reason (missing
 //! consent told apart from a missing role), a 5xx or 429 a retryable failure. Policies are cached per
 //! role and scope, accounts per requester, for the session (this tab).
 //!
 //! MIM PAM and the portal API have no such APIs: every panel is [`ContextGap::NoApi`]. The portal API
 //! contract may later add an optional `context` object to a request; it would be read by
-//! `portal_api` into the request and answered from [`ContextReader::read_all`]'s `NoApi` branch.
+//! `portal_api` into the request and answered from the readers' `NoApi` branches.
 
 mod cache;
 mod gaps;
@@ -22,7 +25,7 @@ use super::http::{Credentials, Http};
 use super::{graph_groups, graph_roles, ErrorKind, Me, SourceError};
 use crate::auth::{Resource, TokenSource};
 use crate::config::AppConfig;
-use crate::domain::context_gap::{ContextGap, Panel};
+use crate::domain::context_gap::{permissions, ContextGap, Panel, SIGN_IN_ACTIVITY_PERMISSIONS};
 use crate::domain::requester_facts::{Manager, RequesterFacts, SignInActivity};
 use crate::domain::requester_record::RequesterRecord;
 use crate::domain::role_policy::{PolicyKey, RolePolicy};
@@ -41,14 +44,6 @@ const AUTHZ: &str = "/providers/Microsoft.Authorization";
 /// One panel's data, or why there is none.
 pub type PanelResult<T> = Result<T, ContextGap>;
 
-/// The three panels' first read.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ContextRead {
-    pub policy: PanelResult<RolePolicy>,
-    pub record: PanelResult<RequesterRecord>,
-    pub requester: PanelResult<RequesterFacts>,
-}
-
 /// Reads the decision context with the signed-in user's tokens.
 #[derive(Clone)]
 pub struct ContextReader {
@@ -59,7 +54,7 @@ pub struct ContextReader {
     me: Me,
 }
 
-/// One Graph read of the first batch.
+/// One Graph read of a panel's batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Slot {
     Policy,
@@ -84,10 +79,24 @@ impl ContextReader {
         }
     }
 
-    fn http(&self, kind: SourceKind) -> Http {
-        let (base, resource) = match kind {
-            SourceKind::AzureResources => (self.arm_base.clone(), Resource::Arm),
-            _ => (self.graph_base.clone(), Resource::Graph),
+    fn arm_http(&self) -> Http {
+        self.http(SourceKind::AzureResources, Resource::Arm)
+    }
+
+    /// Graph with `resource`'s token, under `source`'s label (an Azure request's requester is read
+    /// from Graph too, under the Entra label).
+    fn graph_http(&self, source: SourceKind, resource: Resource) -> Http {
+        let kind = match source {
+            SourceKind::AzureResources => SourceKind::EntraRoles,
+            other => other,
+        };
+        self.http(kind, resource)
+    }
+
+    fn http(&self, kind: SourceKind, resource: Resource) -> Http {
+        let base = match resource {
+            Resource::Arm => self.arm_base.clone(),
+            _ => self.graph_base.clone(),
         };
         let credentials = Credentials::Bearer {
             tokens: self.tokens.clone(),
@@ -96,95 +105,47 @@ impl ContextReader {
         Http::new(kind, base, credentials, self.timeout_ms)
     }
 
-    /// Graph for `source`'s context (an Azure request's requester is read from Graph too, under the
-    /// Entra label).
-    fn graph_http(&self, source: SourceKind) -> Http {
-        match source {
-            SourceKind::AzureResources => self.http(SourceKind::EntraRoles),
-            other => self.http(other),
+    /// The Graph token for `panel`'s reads: its optional permissions (never asked at sign-in), asked
+    /// for silently. A tenant that has not consented to them refuses (once a session): the panel says
+    /// so and reads nothing.
+    async fn graph_for(&self, panel: Panel, source: SourceKind) -> PanelResult<Http> {
+        let extra = permissions(panel, source);
+        let resource = match extra {
+            [] => Resource::Graph,
+            extra => Resource::GraphContext(extra),
+        };
+        match self.tokens.access_token(&resource, false).await {
+            Ok(_) => Ok(self.graph_http(source, resource)),
+            Err(e) if e.consent_missing => Err(ContextGap::NoConsent {
+                scopes: Some(extra.join(" and ")),
+            }),
+            Err(e) => Err(ContextGap::Failed {
+                message: e.message,
+                retryable: !e.needs_interactive,
+            }),
         }
     }
 
-    /// Every panel of `request`, read at once: one Graph `$batch` (what is not cached), and for Azure
-    /// resources the ARM reads beside it.
-    pub async fn read_all(&self, request: &ApprovalRequest, now: DateTime<Utc>) -> ContextRead {
+    /// The role's policy: from this session's cache, else read (the panels start together, each on
+    /// its own; none waits for another or for the approval).
+    pub async fn policy(&self, request: &ApprovalRequest) -> PanelResult<RolePolicy> {
         let source = request.key.source;
         if !has_context_api(source) {
-            return ContextRead {
-                policy: Err(ContextGap::NoApi),
-                record: Err(ContextGap::NoApi),
-                requester: Err(ContextGap::NoApi),
-            };
+            return Err(ContextGap::NoApi);
         }
-        let cached_policy = PolicyKey::of(request).and_then(|k| cached_policy(&k));
-        let requester_id = requester_id(request);
-        let cached_user = requester_id.as_deref().and_then(cached_requester);
-        let mut slots = Vec::new();
-        if source != SourceKind::AzureResources {
-            if cached_policy.is_none() {
-                slots.push(Slot::Policy);
-            }
-            slots.extend([Slot::Requests, Slot::Active, Slot::Eligible]);
+        if let Some(policy) = PolicyKey::of(request).and_then(|k| cached_policy(&k)) {
+            return Ok(policy);
         }
-        if requester_id.is_some() && cached_user.is_none() {
-            slots.extend([Slot::User, Slot::Manager]);
+        if source == SourceKind::AzureResources {
+            return self.arm_policy(request).await;
         }
-        let graph = self.graph_batch(request, &slots);
-        let arm = async {
-            match source {
-                SourceKind::AzureResources => {
-                    let policy = async {
-                        match &cached_policy {
-                            Some(policy) => Ok(policy.clone()),
-                            None => self.arm_policy(request).await,
-                        }
-                    };
-                    let (policy, record) = futures::join!(policy, self.arm_record(request, now));
-                    Some((policy, record))
-                }
-                _ => None,
-            }
-        };
-        let (answers, arm) = futures::join!(graph, arm);
-        let (policy, record) = match arm {
-            Some(read) => read,
-            None => {
-                let policy = match cached_policy {
-                    Some(policy) => Ok(policy),
-                    None => {
-                        self.graph_policy_from(request, take(&answers, Slot::Policy))
-                            .await
-                    }
-                };
-                let record = self.graph_record_from(request, &answers, now).await;
-                (policy, record)
-            }
-        };
-        let requester = match cached_user {
-            Some(user) => Ok(user),
-            None => self.requester_from(request, &answers).await,
-        };
-        ContextRead {
-            policy,
-            record,
-            requester,
-        }
+        let http = self.graph_for(Panel::Policy, source).await?;
+        let answers = self.graph_batch(&http, request, &[Slot::Policy]).await;
+        self.graph_policy_from(request, take(&answers, Slot::Policy))
+            .await
     }
 
-    /// The policy panel alone (its retry).
-    pub async fn policy(&self, request: &ApprovalRequest) -> PanelResult<RolePolicy> {
-        match request.key.source {
-            SourceKind::AzureResources => self.arm_policy(request).await,
-            source if has_context_api(source) => {
-                let answers = self.graph_batch(request, &[Slot::Policy]).await;
-                self.graph_policy_from(request, take(&answers, Slot::Policy))
-                    .await
-            }
-            _ => Err(ContextGap::NoApi),
-        }
-    }
-
-    /// The record panel alone (its retry).
+    /// The requester's record for the role.
     pub async fn record(
         &self,
         request: &ApprovalRequest,
@@ -193,28 +154,45 @@ impl ContextReader {
         match request.key.source {
             SourceKind::AzureResources => self.arm_record(request, now).await,
             source if has_context_api(source) => {
+                let http = self.graph_for(Panel::Record, source).await?;
                 let slots = [Slot::Requests, Slot::Active, Slot::Eligible];
-                let answers = self.graph_batch(request, &slots).await;
-                self.graph_record_from(request, &answers, now).await
+                let answers = self.graph_batch(&http, request, &slots).await;
+                self.graph_record_from(http, request, &answers, now).await
             }
             _ => Err(ContextGap::NoApi),
         }
     }
 
-    /// The requester panel alone (its retry).
+    /// Who the requester is: from this session's cache, else the account and manager in one batch.
     pub async fn requester(&self, request: &ApprovalRequest) -> PanelResult<RequesterFacts> {
-        if !has_context_api(request.key.source) {
+        let source = request.key.source;
+        if !has_context_api(source) {
             return Err(ContextGap::NoApi);
         }
+        let id = requester_id(request).ok_or_else(no_requester)?;
+        if let Some(user) = cached_requester(&id) {
+            return Ok(user);
+        }
+        let http = self.graph_for(Panel::Requester, source).await?;
         let answers = self
-            .graph_batch(request, &[Slot::User, Slot::Manager])
+            .graph_batch(&http, request, &[Slot::User, Slot::Manager])
             .await;
         self.requester_from(request, &answers).await
     }
 
     /// F3, only on an explicit click: a separate read, never part of the account read.
     pub async fn sign_in_activity(&self, user_id: &str) -> Result<SignInActivity, String> {
-        let http = self.http(SourceKind::EntraRoles);
+        let resource = Resource::GraphContext(SIGN_IN_ACTIVITY_PERMISSIONS);
+        if let Err(e) = self.tokens.access_token(&resource, false).await {
+            if !e.consent_missing {
+                return Err(e.message);
+            }
+            let gap = ContextGap::NoConsent {
+                scopes: Some(SIGN_IN_ACTIVITY_PERMISSIONS.join(" and ")),
+            };
+            return Err(gap.explain(Panel::Requester, SourceKind::EntraRoles, ""));
+        }
+        let http = self.graph_http(SourceKind::EntraRoles, resource);
         let url = http.url(&format!(
             "/v1.0/users/{}?$select=signInActivity",
             super::wire::encode(user_id)
@@ -227,11 +205,10 @@ impl ContextReader {
 
     /// The Graph reads of `slots` in one `$batch`; a failed item that may succeed later is read again
     /// on its own (the policy then without `$expand=rules`, reference §1).
-    async fn graph_batch(&self, request: &ApprovalRequest, slots: &[Slot]) -> Answers {
+    async fn graph_batch(&self, http: &Http, request: &ApprovalRequest, slots: &[Slot]) -> Answers {
         if slots.is_empty() {
             return Vec::new();
         }
-        let http = self.graph_http(request.key.source);
         let urls: Vec<String> = slots
             .iter()
             .map(|slot| graph_url(request, *slot, true))
@@ -253,29 +230,24 @@ impl ContextReader {
             }
             Err(e) => answers.iter_mut().for_each(|a| *a = Some(Err(e.clone()))),
         }
-        let retries = slots.iter().zip(answers).map(|(slot, answer)| {
-            let http = &http;
-            async move {
-                let answer = answer.unwrap_or_else(|| {
-                    Err(SourceError::malformed(
-                        http.source(),
-                        "the $batch answer left this read out",
-                    ))
-                });
-                let answer = match answer {
-                    Err(e) if graph::retry_delay_ms(&e).is_some() => {
-                        let delay = graph::retry_delay_ms(&e).unwrap_or(0);
-                        super::http::sleep_ms(delay).await;
-                        let with_rules =
-                            !(*slot == Slot::Policy && e.kind == ErrorKind::Unavailable);
-                        let url =
-                            http.url(&format!("/v1.0{}", graph_url(request, *slot, with_rules)));
-                        http.get_json(&url).await
-                    }
-                    other => other,
-                };
-                (*slot, answer)
-            }
+        let retries = slots.iter().zip(answers).map(|(slot, answer)| async move {
+            let answer = answer.unwrap_or_else(|| {
+                Err(SourceError::malformed(
+                    http.source(),
+                    "the $batch answer left this read out",
+                ))
+            });
+            let answer = match answer {
+                Err(e) if graph::retry_delay_ms(&e).is_some() => {
+                    let delay = graph::retry_delay_ms(&e).unwrap_or(0);
+                    super::http::sleep_ms(delay).await;
+                    let with_rules = !(*slot == Slot::Policy && e.kind == ErrorKind::Unavailable);
+                    let url = http.url(&format!("/v1.0{}", graph_url(request, *slot, with_rules)));
+                    http.get_json(&url).await
+                }
+                other => other,
+            };
+            (*slot, answer)
         });
         futures::future::join_all(retries).await
     }
@@ -295,7 +267,7 @@ impl ContextReader {
 
     async fn arm_policy(&self, request: &ApprovalRequest) -> PanelResult<RolePolicy> {
         let key = PolicyKey::of(request).ok_or_else(no_role)?;
-        let http = self.http(SourceKind::AzureResources);
+        let http = self.arm_http();
         let role = request.role.id.clone().unwrap_or_default();
         let url = format!(
             "{}{AUTHZ}/roleManagementPolicyAssignments?api-version={ARM_API}&$filter=roleDefinitionId%20eq%20'{}'",
@@ -312,11 +284,11 @@ impl ContextReader {
 
     async fn graph_record_from(
         &self,
+        http: Http,
         request: &ApprovalRequest,
         answers: &Answers,
         now: DateTime<Utc>,
     ) -> PanelResult<RequesterRecord> {
-        let http = self.http(request.key.source);
         let mut lists = Vec::new();
         for slot in [Slot::Requests, Slot::Active, Slot::Eligible] {
             let body = take(answers, slot)
@@ -343,7 +315,7 @@ impl ContextReader {
         now: DateTime<Utc>,
     ) -> PanelResult<RequesterRecord> {
         let requester = requester_id(request).ok_or_else(no_requester)?;
-        let http = self.http(SourceKind::AzureResources);
+        let http = self.arm_http();
         let scope = http.url(scope_path(&request.scope.id));
         let list = |collection: &str, filter: String| {
             format!("{scope}{AUTHZ}/{collection}?api-version={ARM_API}&$filter={filter}")

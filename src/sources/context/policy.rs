@@ -189,12 +189,18 @@ mod tests {
         assert_eq!(policy.max_duration, Some(IsoDuration::from_hours(7)));
         assert!(policy.requires_mfa && policy.requires_justification && policy.requires_ticket);
         assert_eq!(policy.approval_required, Some(true));
-        let names: Vec<(&str, bool)> = policy
+        let names: Vec<(String, bool)> = policy
             .approvers
             .iter()
             .map(|a| (a.label(), a.is_group))
             .collect();
-        assert_eq!(names, [("amansw_new_group", true), ("amansw_group", true)]);
+        assert_eq!(
+            names,
+            [
+                ("amansw_new_group (group)".to_string(), true),
+                ("amansw_group (group)".to_string(), true)
+            ]
+        );
         // Settings are per scope: a resource group below it is not governed by this answer.
         assert_eq!(
             read_arm(
@@ -224,10 +230,10 @@ mod tests {
         assert!(!policy.approvers[0].is_group);
         assert_eq!(
             policy.approvers[0].label(),
-            "10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6"
+            "User with object id 10a08e2e-3ea2-4ce0-80cb-d5fdd4b05ea6 (no name in the policy)"
         );
         assert!(policy.approvers[1].is_group);
-        assert_eq!(policy.approvers[1].label(), "PIM Approvers");
+        assert_eq!(policy.approvers[1].label(), "PIM Approvers (group)");
         assert_eq!(
             policy.max_duration, None,
             "an unreadable maximum is not a limit"

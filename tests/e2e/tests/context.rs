@@ -323,21 +323,232 @@ async fn missing_consent_is_told_apart_from_a_missing_role() {
     contains_all(
         &policy,
         &[
-            "Not visible to you.",
-            "lacks consent for RoleManagementPolicy.Read.Directory",
+            "Not visible.",
+            "Your organisation has not consented to RoleManagementPolicy.Read.Directory for PIM Approvals; an administrator can grant it.",
         ],
         "policy without consent",
+    );
+    assert!(
+        !policy.contains("Not visible to you"),
+        "consent is not the approver's: {policy}"
     );
     let requester = panel(&world, "requester").await;
     contains_all(
         &requester,
-        &["lacks consent for User.Read.All"],
+        &["has not consented to User.Read.All"],
         "requester without consent",
     );
-    // The record's scopes were consented: it shows.
+    // The record's permission was consented: it shows.
     contains_all(&panel(&world, "record").await, &["approved 2"], "record");
     world.wait_for("[data-testid=decision-panel]").await;
     world.finish().await;
+}
+
+/// The context permissions the app asks for silently (README, "App registration").
+const CONTEXT_SCOPES: [&str; 6] = [
+    "RoleManagementPolicy.Read.Directory",
+    "RoleManagementPolicy.Read.AzureADGroup",
+    "RoleEligibilitySchedule.Read.Directory",
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+    "User.Read.All",
+    "AuditLog.Read.All",
+];
+
+/// Token requests (code or refresh grant) whose form names `scope`.
+fn token_requests_for<'a>(log: &'a [Value], scope: &str) -> Vec<&'a Value> {
+    calls(log, "POST", "/oauth2/v2.0/token")
+        .into_iter()
+        .filter(|e| e["body"].as_str().unwrap_or("").contains(scope))
+        .collect()
+}
+
+/// Opens request `id` from the queue, inside the app (no page load: the app's memory is kept).
+async fn open_in_app(world: &World, id: &str) {
+    world.click("nav[aria-label=Main] a[href='/']").await;
+    let row = reveal_in_queue(world, &json!({ "id": id })).await;
+    world.click(&format!("{row} a.row-link")).await;
+    world.wait_for("[data-testid=request-detail]").await;
+}
+
+/// Graph `$batch` calls that read decision context (policies, users); the queue's own batches
+/// (approval stages for the overview) are not context.
+fn context_batches(log: &[Value]) -> Vec<&Value> {
+    calls(log, "POST", "/graph/v1.0/$batch")
+        .into_iter()
+        .filter(|e| {
+            let body = e["body"].to_string();
+            body.contains("roleManagementPolicyAssignments") || body.contains("/users/")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_tenant_without_context_consent_signs_in_and_decides_and_each_panel_says_so() {
+    for (width, theme) in [
+        (1280, "light"),
+        (1280, "dark"),
+        (360, "light"),
+        (360, "dark"),
+    ] {
+        let mut overlay = serde_json::Map::new();
+        overlay.insert("embedding".into(), json!({ "theme": theme }));
+        let world = World::start_with(Options {
+            width,
+            height: 800,
+            app_config_overlay: overlay,
+            ..Options::default()
+        })
+        .await;
+        // The tenant's admin consented to the approval flow only.
+        world
+            .control(
+                "POST",
+                "/_emulator/consent",
+                json!({ "withheldScopes": CONTEXT_SCOPES }),
+            )
+            .await;
+        // The sign-in asks for none of them (the emulator would stop it on "Need admin approval").
+        world.sign_in_as(ADELE).await;
+        wait_until_loaded(&world).await;
+        let log = world.log().await;
+        let authorize = calls(&log, "GET", "/oauth2/v2.0/authorize");
+        assert!(!authorize.is_empty(), "signed in through /authorize");
+        for entry in &authorize {
+            let query = entry["query"].as_str().unwrap_or("");
+            for scope in CONTEXT_SCOPES {
+                assert!(!query.contains(scope), "{scope} asked at sign-in: {query}");
+            }
+        }
+
+        let shots = width == 1280 && theme == "light";
+        for (source, id, name, policy, record) in [
+            (
+                "entra-roles",
+                ENTRA_GA_ALEX,
+                "entra",
+                Some("RoleManagementPolicy.Read.Directory"),
+                Some("RoleEligibilitySchedule.Read.Directory"),
+            ),
+            (
+                "groups",
+                GROUP_EXCHANGE_LYNNE,
+                "groups",
+                Some("RoleManagementPolicy.Read.AzureADGroup"),
+                Some("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
+            ),
+            ("azure-resources", AZURE_MG_OVER, "azure", None, None),
+        ] {
+            if name != "entra" && !shots {
+                continue;
+            }
+            open(&world, &detail(source, id)).await;
+            for (panel_name, permission) in [
+                ("policy", policy),
+                ("record", record),
+                ("requester", Some("User.Read.All")),
+            ] {
+                let text = panel(&world, panel_name).await;
+                match permission {
+                    Some(permission) => contains_all(
+                        &text,
+                        &[
+                            "Not visible.",
+                            &format!("Your organisation has not consented to {permission} for PIM Approvals; an administrator can grant it."),
+                        ],
+                        &format!("{name} {panel_name}"),
+                    ),
+                    // Azure's policy and record come from ARM: no Graph consent needed.
+                    None => assert!(!text.contains("consented"), "{name} {panel_name}: {text}"),
+                }
+                assert!(
+                    world
+                        .eval(&format!("return document.querySelectorAll('[data-testid=context-{panel_name}] [data-testid=context-retry]').length;"))
+                        .await
+                        == json!(0),
+                    "no retry offered for a missing consent ({name} {panel_name})"
+                );
+            }
+            world
+                .assert_accessible(&format!("context without consent {name} {width} {theme}"))
+                .await;
+            if name == "entra" {
+                world
+                    .full_screenshot(&format!("context-no-consent-{width}-{theme}"), width)
+                    .await;
+                for p in ["policy", "record", "requester"] {
+                    let png = world
+                        .wait_for(&format!("[data-testid=context-{p}]"))
+                        .await
+                        .screenshot()
+                        .await
+                        .expect("panel screenshot");
+                    let file = format!("context-no-consent-{width}-{theme}-{p}.png");
+                    std::fs::write(screenshot_dir().join(file), png).expect("write");
+                }
+            }
+        }
+        if !shots {
+            world.finish().await;
+            continue;
+        }
+        // Each refused permission is asked for once while the app runs, however often a detail
+        // opens: the second detail is opened in the app, from the queue, and asks nothing (a page
+        // load starts afresh and may ask again, so a consent granted meanwhile is picked up).
+        let log = world.log().await;
+        for scope in ["RoleManagementPolicy.Read.Directory", "User.Read.All"] {
+            let asked = token_requests_for(&log, scope);
+            assert!(!asked.is_empty(), "{scope} asked for");
+            assert!(
+                asked.iter().all(|a| a["status"] == 400),
+                "{scope} refused by the tenant"
+            );
+        }
+        assert!(
+            context_batches(&log).is_empty(),
+            "no Graph context read without consent"
+        );
+        // This page load last opened an Azure request: its Entra policy permission is asked once
+        // more on the next Entra request, then never again while the app runs.
+        open_in_app(&world, ENTRA_SHAREPOINT_OVER).await;
+        contains_all(
+            &panel(&world, "policy").await,
+            &["has not consented to RoleManagementPolicy.Read.Directory"],
+            "an Entra detail opened in the app",
+        );
+        world.clear_log().await;
+        open_in_app(&world, ENTRA_GA_ALEX).await;
+        contains_all(
+            &panel(&world, "policy").await,
+            &["has not consented to RoleManagementPolicy.Read.Directory"],
+            "the next Entra detail opened in the app",
+        );
+        panel(&world, "requester").await;
+        let log = world.log().await;
+        for scope in ["RoleManagementPolicy.Read.Directory", "User.Read.All"] {
+            let asked = token_requests_for(&log, scope);
+            assert!(asked.is_empty(), "{scope} asked again: {asked:?}");
+        }
+        assert!(
+            context_batches(&log).is_empty(),
+            "no Graph context read without consent"
+        );
+        // Without the account read there is no last sign-in to offer either.
+        assert!(
+            !world.exists("[data-testid=last-sign-in]").await,
+            "no last-sign-in button on an account that cannot be read"
+        );
+        // The decision works, and the sign-in did not end.
+        approve_here(&world, "Checked with the requester by phone").await;
+        let ended = world
+            .eval("return document.querySelectorAll('[data-testid=session-expired]').length;")
+            .await;
+        assert_eq!(
+            ended,
+            json!(0),
+            "a refused context token does not end the sign-in"
+        );
+        world.finish().await;
+    }
 }
 
 #[tokio::test]

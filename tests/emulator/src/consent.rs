@@ -1,11 +1,17 @@
-//! Consent the tenant has not granted: a user's `withheldScopes` (scenario) or the test control
-//! `POST /_emulator/consent { "user", "withheldScopes" }`. Tokens the sign-in flow issues for that
-//! user leave those scopes out of `scp` and of the response's `scope`, so the app meets a token
-//! that lacks a permission, as it does in a tenant whose admin consent does not include it.
-//! (Entra itself stops an interactive sign-in asking for admin-only scopes nobody consented; the
-//! emulator lets the sign-in through so the app's "missing consent" path can be tested.)
+//! Admin consent, as a tenant has it. The app registration's delegated permissions ([`APP_PERMISSIONS`])
+//! are admin-consented in the tenant except those withheld: the tenant's `withheldScopes` (scenario
+//! `tenant.withheldScopes`, or `POST /_emulator/consent { "withheldScopes" }`) and a user's
+//! (`withheldScopes` on a scenario user, or the same control with `"user"`).
+//!
+//! As the identity platform: a consented permission can be asked for at the token endpoint with any
+//! refresh token of the app, asked at sign-in or not; asking for a withheld one fails. At /authorize
+//! the user cannot consent to these admin-only permissions: the interactive sign-in stops on "Need
+//! admin approval" (AADSTS90094), a silent one (`prompt=none`) redirects with `consent_required`
+//! (AADSTS65001). At the token endpoint: 400 `invalid_grant` AADSTS65001 with `suberror:
+//! consent_required`.
 
 use crate::app::{App, Shared};
+use crate::errors::identity_error_body;
 use crate::http_util::json_response;
 use crate::tokens::Resource;
 use axum::body::Bytes;
@@ -17,17 +23,40 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 
-/// The scope names withheld for `user_id` (a bare name is a Graph scope).
+/// The Graph permissions on the app registration (README "App registration"), consented by the
+/// tenant's admin unless withheld. Other resources are consented by asking for them at sign-in.
+pub const APP_PERMISSIONS: [&str; 9] = [
+    "User.Read",
+    "RoleAssignmentSchedule.ReadWrite.Directory",
+    "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+    "RoleManagementPolicy.Read.Directory",
+    "RoleManagementPolicy.Read.AzureADGroup",
+    "RoleEligibilitySchedule.Read.Directory",
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+    "User.Read.All",
+    "AuditLog.Read.All",
+];
+
+/// The scope names withheld for `user_id`: the tenant's and the user's own (a bare name is Graph's).
 fn withheld(app: &Shared, user_id: &str) -> Vec<String> {
     let store = app.store();
-    if let Some(scopes) = store.context().withheld_override(user_id) {
-        return scopes.clone();
-    }
-    store
-        .scenario()
-        .user(user_id)
-        .map(|user| user.profile.withheld_scopes.clone())
-        .unwrap_or_default()
+    let tenant = match store.context().tenant_withheld_override() {
+        Some(scopes) => scopes.clone(),
+        None => store.scenario().tenant.withheld_scopes.clone(),
+    };
+    let user = match store.context().withheld_override(user_id) {
+        Some(scopes) => scopes.clone(),
+        None => store
+            .scenario()
+            .user(user_id)
+            .map(|user| user.profile.withheld_scopes.clone())
+            .unwrap_or_default(),
+    };
+    tenant
+        .into_iter()
+        .chain(user)
+        .map(|s| full_scope(&s))
+        .collect()
 }
 
 /// `https://graph.microsoft.com/X` for a bare `X`, full scope strings as they are.
@@ -39,33 +68,61 @@ fn full_scope(scope: &str) -> String {
     }
 }
 
-/// `scopes` (full scope strings, or names of `resource` when given) without the withheld ones.
-pub fn without_withheld(
-    app: &Shared,
-    user_id: &str,
-    resource: Option<Resource>,
-    scopes: Vec<String>,
-) -> Vec<String> {
-    let withheld: Vec<String> = withheld(app, user_id)
-        .iter()
-        .map(|s| full_scope(s))
-        .collect();
+/// The first of `scopes` (full scope strings) the tenant has not consented for `user_id`.
+pub fn first_withheld(app: &Shared, user_id: &str, scopes: &[String]) -> Option<String> {
+    let withheld = withheld(app, user_id);
     scopes
-        .into_iter()
-        .filter(|scope| {
-            let full = match resource {
-                Some(resource) => format!("{}{scope}", resource.scope_prefix()),
-                None => scope.clone(),
-            };
+        .iter()
+        .find(|scope| withheld.iter().any(|w| w.eq_ignore_ascii_case(scope)))
+        .cloned()
+}
+
+/// Admin-consented permissions of `resource` (names, without the resource prefix) for `user_id`.
+pub fn admin_consented(app: &Shared, user_id: &str, resource: Resource) -> Vec<String> {
+    if resource != Resource::Graph {
+        return Vec::new();
+    }
+    let withheld = withheld(app, user_id);
+    APP_PERMISSIONS
+        .iter()
+        .filter(|name| {
+            let full = full_scope(name);
             !withheld.iter().any(|w| w.eq_ignore_ascii_case(&full))
         })
+        .map(|name| name.to_string())
         .collect()
 }
 
-/// The `scp` claim without the withheld scopes of `user_id`.
-pub fn strip_from_scp(app: &Shared, user_id: &str, resource: Resource, scp: &str) -> String {
-    let names = scp.split_whitespace().map(str::to_string).collect();
-    without_withheld(app, user_id, Some(resource), names).join(" ")
+fn not_consented_description(client_id: &str) -> String {
+    format!("The user or administrator has not consented to use the application with ID '{client_id}' named 'PIM Approvals'. Send an interactive authorization request for this user and resource.")
+}
+
+/// The token endpoint's refusal of a scope nobody consented (AADSTS65001, `suberror`).
+pub fn token_refusal(client_id: &str) -> Response {
+    let mut body = identity_error_body(
+        "invalid_grant",
+        65001,
+        &not_consented_description(client_id),
+    );
+    body["suberror"] = json!("consent_required");
+    json_response(StatusCode::BAD_REQUEST, body)
+}
+
+/// The redirect error of a silent sign-in asking for a scope nobody consented.
+pub fn silent_refusal(client_id: &str) -> (&'static str, u32, String) {
+    (
+        "consent_required",
+        65001,
+        not_consented_description(client_id),
+    )
+}
+
+/// The interactive sign-in's stop: the user cannot consent to an admin-only permission.
+pub fn need_admin_approval(scope: &str) -> (u32, String) {
+    (
+        90094,
+        format!("Need admin approval. PIM Approvals needs permission to access resources in your organization that only an admin can grant ({scope}). Please ask an admin to grant permission to this app before you can use it."),
+    )
 }
 
 pub fn routes() -> Router<App> {
@@ -75,11 +132,13 @@ pub fn routes() -> Router<App> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ConsentRequest {
-    user: String,
+    /// A user's own withheld scopes; without it, the tenant's.
+    #[serde(default)]
+    user: Option<String>,
     withheld_scopes: Vec<String>,
 }
 
-/// Replace the withheld scopes of one user (until reset or scenario replacement).
+/// Replace the withheld scopes of the tenant or of one user (until reset or scenario replacement).
 async fn set_withheld(State(app): State<App>, body: Bytes) -> Response {
     let request: ConsentRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -91,12 +150,21 @@ async fn set_withheld(State(app): State<App>, body: Bytes) -> Response {
         }
     };
     let mut store = app.store();
+    let Some(user) = &request.user else {
+        store
+            .context_mut()
+            .set_tenant_withheld(request.withheld_scopes.clone());
+        return json_response(
+            StatusCode::OK,
+            json!({ "tenant": true, "withheldScopes": request.withheld_scopes }),
+        );
+    };
     let Some(user_id) = store
         .scenario()
-        .user_by_id_or_upn(&request.user)
+        .user_by_id_or_upn(user)
         .map(|u| u.id.clone())
     else {
-        let message = format!("unknown user {}", request.user);
+        let message = format!("unknown user {user}");
         return json_response(StatusCode::BAD_REQUEST, json!({ "error": message }));
     };
     store

@@ -14,6 +14,8 @@ pub struct ContextState {
     loaded_at: DateTime<Utc>,
     /// `POST /_emulator/consent` overrides of a user's withheld scopes (user id → scope names).
     withheld_overrides: HashMap<String, Vec<String>>,
+    /// `POST /_emulator/consent` without a user: the tenant's withheld scopes.
+    tenant_withheld_override: Option<Vec<String>>,
     sign_in_activity_calls: VecDeque<DateTime<Utc>>,
 }
 
@@ -22,6 +24,7 @@ impl ContextState {
         ContextState {
             loaded_at,
             withheld_overrides: HashMap::new(),
+            tenant_withheld_override: None,
             sign_in_activity_calls: VecDeque::new(),
         }
     }
@@ -42,6 +45,14 @@ impl ContextState {
 
     pub fn set_withheld(&mut self, user_id: &str, scopes: Vec<String>) {
         self.withheld_overrides.insert(user_id.to_string(), scopes);
+    }
+
+    pub fn tenant_withheld_override(&self) -> Option<&Vec<String>> {
+        self.tenant_withheld_override.as_ref()
+    }
+
+    pub fn set_tenant_withheld(&mut self, scopes: Vec<String>) {
+        self.tenant_withheld_override = Some(scopes);
     }
 
     /// Count one `signInActivity` read at `now`, or say how many seconds until one is allowed again.

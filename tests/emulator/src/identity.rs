@@ -302,8 +302,17 @@ async fn authorize_chosen_user(
     }
 }
 
-/// Issue the code, set the session cookies and redirect back to the app.
+/// Issue the code, set the session cookies and redirect back to the app; unless the request asks for a
+/// permission the tenant has not consented, which the user cannot consent to (admin-only).
 fn sign_in(app: &Shared, request: &AuthorizeRequest, user: &User) -> Response {
+    if let Some(scope) = crate::consent::first_withheld(app, &user.id, &request.consented) {
+        if request.prompt.as_deref() == Some("none") {
+            let (error, aadsts, description) = crate::consent::silent_refusal(&request.client_id);
+            return request.error_redirect(error, aadsts, &description);
+        }
+        let (aadsts, message) = crate::consent::need_admin_approval(&scope);
+        return html_error(aadsts, &message);
+    }
     let now = app.clock.now();
     let code = random_token();
     let grant = Grant {
@@ -538,10 +547,11 @@ fn issue_tokens(app: &Shared, grant: &Grant, scope_param: &str) -> Result<Value,
         .into_iter()
         .partition(|s| OIDC_SCOPES.contains(&s.as_str()));
     let resource = single_resource(&resource_scopes)?;
-    let scp = granted_scope_names(grant, resource, &resource_scopes)?;
-    let scp = crate::consent::strip_from_scp(app, &grant.user_id, resource, &scp);
-    let resource_scopes =
-        crate::consent::without_withheld(app, &grant.user_id, None, resource_scopes);
+    if crate::consent::first_withheld(app, &grant.user_id, &resource_scopes).is_some() {
+        return Err(crate::consent::token_refusal(&grant.client_id));
+    }
+    let admin_consented = crate::consent::admin_consented(app, &grant.user_id, resource);
+    let scp = granted_scope_names(grant, resource, &resource_scopes, &admin_consented)?;
     let user = app
         .store()
         .scenario()
@@ -600,33 +610,38 @@ fn single_resource(scopes: &[String]) -> Result<Resource, Response> {
 }
 
 /// The `scp` claim: requested scopes (or every consented one for `.default`), each consented at
-/// authorize (AADSTS65001 otherwise).
+/// authorize or by the tenant's admin (AADSTS65001 otherwise).
 fn granted_scope_names(
     grant: &Grant,
     resource: Resource,
     requested: &[String],
+    admin_consented: &[String],
 ) -> Result<String, Response> {
     let prefix = resource.scope_prefix();
     let name_of = |scope: &str| scope[prefix.len()..].to_string();
-    let consented: Vec<String> = grant
+    let mut consented: Vec<String> = grant
         .consented
         .iter()
         .filter(|s| Resource::of_scope(s) == Some(resource))
         .filter(|s| !s.ends_with("/.default"))
         .map(|s| name_of(s))
         .collect();
-    let consent_missing = || {
-        oauth_error("invalid_grant", 65001, &format!("The user or administrator has not consented to use the application with ID '{}'. Send an interactive authorization request for this user and resource.", grant.client_id))
-    };
+    let asked_at_sign_in = !consented.is_empty()
+        || grant
+            .consented
+            .iter()
+            .any(|s| Resource::of_scope(s) == Some(resource));
+    for name in admin_consented {
+        if !consented.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+            consented.push(name.clone());
+        }
+    }
+    let consent_missing = || crate::consent::token_refusal(&grant.client_id);
     let mut names = Vec::new();
     for scope in requested {
         let name = name_of(scope);
         if name == ".default" {
-            let any_consent = grant
-                .consented
-                .iter()
-                .any(|s| Resource::of_scope(s) == Some(resource));
-            if !any_consent {
+            if !asked_at_sign_in && admin_consented.is_empty() {
                 return Err(consent_missing());
             }
             names.extend(consented.iter().cloned());

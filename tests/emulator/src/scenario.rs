@@ -36,6 +36,10 @@ pub struct Tenant {
     pub id: String,
     pub domain: String,
     pub display_name: String,
+    /// Delegated permissions of the app's registration the tenant's admin consent does not include
+    /// (bare names are Graph scopes): asking for one fails (see README "Consent").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld_scopes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

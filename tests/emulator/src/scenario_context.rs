@@ -40,8 +40,8 @@ pub struct UserProfile {
     pub manager: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in_activity: Option<SignInActivitySpec>,
-    /// Delegated permissions the tenant has not consented for this user: tokens issued through the
-    /// sign-in flow leave them out of `scp` (see README "Consent").
+    /// Delegated permissions not consented for this user (beside the tenant's `withheldScopes`):
+    /// asking for one at sign-in or at the token endpoint fails (see README "Consent").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withheld_scopes: Vec<String>,
 }

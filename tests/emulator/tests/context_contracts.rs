@@ -1096,64 +1096,62 @@ async fn a_missing_consent_reads_differently_from_a_missing_role() {
     assert_eq!(pim_error_code(&both), "PermissionScopeNotGranted");
 }
 
-#[tokio::test]
-async fn withheld_consent_leaves_the_scope_out_of_tokens_from_the_sign_in_flow() {
-    let tenant = Tenant::start().await;
-    let set = tenant
-        .send(
-            Method::POST,
-            "/_emulator/consent",
-            None,
-            Some(json!({ "user": "nestorw@contoso.onmicrosoft.com", "withheldScopes": ["RoleManagementPolicy.Read.Directory", "User.Read.All"] })),
-        )
-        .await;
-    assert_eq!(set.status, 200, "{}", set.text);
-    let verifier = "context-contract-verifier-0123456789-abcdefghijklmnop";
-    let graph_scopes: Vec<String> = ALL_GRAPH_SCOPES
+/// The approval flow's Graph scopes: what the app asks for at sign-in.
+const SIGN_IN_GRAPH_SCOPES: &str =
+    "User.Read RoleAssignmentSchedule.ReadWrite.Directory PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup";
+const CONTEXT_SCOPES: [&str; 6] = [
+    "RoleManagementPolicy.Read.Directory",
+    "RoleManagementPolicy.Read.AzureADGroup",
+    "RoleEligibilitySchedule.Read.Directory",
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+    "User.Read.All",
+    "AuditLog.Read.All",
+];
+const VERIFIER: &str = "context-contract-verifier-0123456789-abcdefghijklmnop";
+
+fn graph_scope_list(names: &str) -> String {
+    let scopes: Vec<String> = names
         .split(' ')
         .map(|s| format!("https://graph.microsoft.com/{s}"))
         .collect();
-    let scope = format!("openid profile offline_access {}", graph_scopes.join(" "));
-    let challenge = tenant_emulator::pkce_challenge(verifier);
+    format!("openid profile offline_access {}", scopes.join(" "))
+}
+
+/// Nestor signs in on the sign-in page asking for `scope` (extra authorize parameters in `extra`);
+/// the authorize endpoint's answer.
+async fn nestor_authorizes(
+    tenant: &Tenant,
+    scope: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let challenge = tenant_emulator::pkce_challenge(VERIFIER);
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
             ("client_id", CLIENT_ID),
             ("response_type", "code"),
             ("redirect_uri", "http://127.0.0.1:8080/"),
-            ("scope", scope.as_str()),
+            ("scope", scope),
             ("state", "s"),
             ("code_challenge", challenge.as_str()),
             ("code_challenge_method", "S256"),
             ("login_hint", "nestorw@contoso.onmicrosoft.com"),
         ])
+        .extend_pairs(extra.iter().copied())
         .finish();
     // Nestor chooses his account on the sign-in page (the hint alone shows the page, as Entra does).
-    let authorize = tenant
+    tenant
         .http
         .post(tenant.url(&format!("/login/{TENANT}/oauth2/v2.0/authorize?{query}")))
         .form(&[("user", "a0000000-0000-4000-8000-000000000003")])
         .send()
         .await
-        .unwrap();
-    assert_eq!(authorize.status(), 302);
-    let location = authorize.headers()["location"]
-        .to_str()
         .unwrap()
-        .to_string();
-    let code = form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+}
+
+async fn token_form(tenant: &Tenant, pairs: &[(&str, &str)]) -> Reply {
     let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("client_id", CLIENT_ID),
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "http://127.0.0.1:8080/"),
-            ("code_verifier", verifier),
-            ("scope", scope.as_str()),
-        ])
+        .append_pair("client_id", CLIENT_ID)
+        .extend_pairs(pairs.iter().copied())
         .finish();
     let response = tenant
         .http
@@ -1163,35 +1161,193 @@ async fn withheld_consent_leaves_the_scope_out_of_tokens_from_the_sign_in_flow()
         .send()
         .await
         .unwrap();
-    let token_reply = into_reply(response).await;
-    assert_eq!(token_reply.status, 200, "{}", token_reply.text);
-    let granted = token_reply.body["scope"].as_str().unwrap();
-    assert!(
-        !granted.contains("RoleManagementPolicy.Read.Directory"),
-        "{granted}"
+    into_reply(response).await
+}
+
+/// Nestor's sign-in with the approval flow's scopes: its token response (with a refresh token).
+async fn nestor_signs_in(tenant: &Tenant) -> Reply {
+    let scope = graph_scope_list(SIGN_IN_GRAPH_SCOPES);
+    let authorize = nestor_authorizes(tenant, &scope, &[]).await;
+    assert_eq!(
+        authorize.status(),
+        302,
+        "the sign-in needs no context consent"
     );
+    let location = authorize.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let code = form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    token_form(
+        tenant,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "http://127.0.0.1:8080/"),
+            ("code_verifier", VERIFIER),
+            ("scope", scope.as_str()),
+        ],
+    )
+    .await
+}
+
+async fn refresh_for(tenant: &Tenant, refresh_token: &str, names: &str) -> Reply {
+    let scope = graph_scope_list(names);
+    token_form(
+        tenant,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("scope", scope.as_str()),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn context_scopes_are_had_later_from_the_refresh_token_where_the_tenant_consented() {
+    let tenant = Tenant::start().await;
+    let signed_in = nestor_signs_in(&tenant).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let refresh_token = signed_in.body["refresh_token"].as_str().unwrap();
+    // Never asked at sign-in, consented by the tenant's admin: minted silently.
+    let all = format!("{SIGN_IN_GRAPH_SCOPES} RoleManagementPolicy.Read.Directory");
+    let context = refresh_for(&tenant, refresh_token, &all).await;
+    assert_eq!(context.status, 200, "{}", context.text);
+    assert!(context.body["scope"]
+        .as_str()
+        .unwrap()
+        .contains("https://graph.microsoft.com/RoleManagementPolicy.Read.Directory"));
+    // A permission that is not the app's is still refused.
+    let foreign = refresh_for(&tenant, refresh_token, "Mail.Read").await;
+    assert_eq!(foreign.body["error_codes"][0], 65001);
+}
+
+#[tokio::test]
+async fn a_tenant_without_context_consent_refuses_those_scopes_and_its_graph_refuses_the_reads() {
+    let tenant = Tenant::start().await;
+    let set = tenant
+        .send(
+            Method::POST,
+            "/_emulator/consent",
+            None,
+            Some(json!({ "withheldScopes": CONTEXT_SCOPES })),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+
+    // Asking for them at sign-in stops on "Need admin approval" (an approver cannot consent).
+    let asking_all = nestor_authorizes(&tenant, &graph_scope_list(ALL_GRAPH_SCOPES), &[]).await;
+    assert_eq!(asking_all.status(), 400);
+    let page = asking_all.text().await.unwrap();
     assert!(
-        granted.contains("RoleManagementPolicy.Read.AzureADGroup"),
-        "{granted}"
+        page.contains("AADSTS90094") && page.contains("Need admin approval"),
+        "{page}"
     );
-    let token = token_reply.body["access_token"].as_str().unwrap();
+    // Silently: back to the app with consent_required.
+    let silent = nestor_authorizes(
+        &tenant,
+        &graph_scope_list(ALL_GRAPH_SCOPES),
+        &[("prompt", "none")],
+    )
+    .await;
+    let location = silent.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.contains("error=consent_required") && location.contains("AADSTS65001"),
+        "{location}"
+    );
+
+    // The approval flow's sign-in works.
+    let signed_in = nestor_signs_in(&tenant).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let refresh_token = signed_in.body["refresh_token"].as_str().unwrap();
+    let graph_token = signed_in.body["access_token"].as_str().unwrap();
+
+    // The token endpoint refuses a context scope as Entra does: 400 invalid_grant, AADSTS65001,
+    // suberror consent_required; the sign-in's own scopes still come.
+    for name in CONTEXT_SCOPES {
+        let refused = refresh_for(
+            &tenant,
+            refresh_token,
+            &format!("{SIGN_IN_GRAPH_SCOPES} {name}"),
+        )
+        .await;
+        assert_eq!(refused.status, 400, "{name}");
+        assert_eq!(refused.body["error"], "invalid_grant", "{name}");
+        assert_eq!(refused.body["error_codes"], json!([65001]), "{name}");
+        assert_eq!(refused.body["suberror"], "consent_required", "{name}");
+        let description = refused.body["error_description"].as_str().unwrap();
+        assert!(description.starts_with("AADSTS65001: The user or administrator has not consented to use the application with ID"), "{description}");
+        for field in ["timestamp", "trace_id", "correlation_id"] {
+            assert!(refused.body[field].is_string(), "{field}");
+        }
+    }
+    let approval = refresh_for(&tenant, refresh_token, SIGN_IN_GRAPH_SCOPES).await;
+    assert_eq!(approval.status, 200, "{}", approval.text);
+
+    // Graph refuses the context reads to a token without those scopes, in Graph's shapes.
     let policy = tenant
         .get(
             &entra_policy_path(GLOBAL_ADMIN, "policy($expand=rules)"),
-            token,
+            graph_token,
         )
         .await;
+    assert_eq!(policy.status, 403);
+    assert_eq!(policy.body["error"]["code"], "UnknownError");
     assert_eq!(pim_error_code(&policy), "PermissionScopeNotGranted");
+    let eligibility = tenant
+        .get(
+            &graph_list(
+                "roleManagement/directory/roleEligibilityScheduleInstances",
+                &format!("principalId eq '{ALEX}'"),
+            ),
+            graph_token,
+        )
+        .await;
+    assert_eq!(pim_error_code(&eligibility), "PermissionScopeNotGranted");
     let user = tenant
-        .get(&format!("/graph/v1.0/users/{ALEX}"), token)
+        .get(&format!("/graph/v1.0/users/{ALEX}"), graph_token)
         .await;
-    assert_eq!(user.body["error"]["code"], "Authorization_RequestDenied");
-    // Without withholding, the same sign-in gets every scope it asked for.
-    let adele_scopes = tenant.token(ADELE, "graph").await;
-    let policy = tenant
-        .get(&entra_policy_path(GLOBAL_ADMIN, "policy"), &adele_scopes)
+    assert_eq!(
+        (user.status, user.body["error"]["code"].as_str()),
+        (403, Some("Authorization_RequestDenied"))
+    );
+    assert!(user.body["error"]["innerError"].is_object());
+
+    // A reset restores the scenario's consent (every permission).
+    tenant
+        .send(Method::POST, "/_emulator/reset", None, None)
         .await;
-    assert_eq!(policy.status, 200);
+    let signed_in = nestor_signs_in(&tenant).await;
+    let refresh_token = signed_in.body["refresh_token"].as_str().unwrap();
+    let context = refresh_for(&tenant, refresh_token, "User.Read.All").await;
+    assert_eq!(context.status, 200, "{}", context.text);
+}
+
+#[tokio::test]
+async fn the_scenario_can_withhold_consent_for_the_tenant() {
+    let mut scenario = Scenario::demo();
+    scenario.tenant.withheld_scopes = vec!["User.Read.All".into()];
+    let tenant = Tenant::start_with(EmulatorConfig {
+        scenario,
+        ..demo_config()
+    })
+    .await;
+    let signed_in = nestor_signs_in(&tenant).await;
+    let refresh_token = signed_in.body["refresh_token"].as_str().unwrap();
+    let refused = refresh_for(&tenant, refresh_token, "User.Read.All").await;
+    assert_eq!(refused.body["suberror"], "consent_required");
+    let other = refresh_for(
+        &tenant,
+        refresh_token,
+        "RoleManagementPolicy.Read.Directory",
+    )
+    .await;
+    assert_eq!(other.status, 200, "{}", other.text);
 }
 
 #[tokio::test]
