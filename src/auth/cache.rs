@@ -1,7 +1,7 @@
 //! Access tokens per resource, shared by the app's own sign-in and the host hand-off: a cached token
 //! is reused until shortly before it expires, and only one fetch per resource is in flight at a time
 //! (the five sources start together and must not ask five times). A token the tenant has not consented
-//! to is refused once and remembered for the session: it is never asked for again in a loop.
+//! to is refused once and remembered while the page is open: it is never asked for again in a loop.
 
 use super::{AuthError, Resource};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};

@@ -6,7 +6,7 @@
 //! permissions are optional: each is asked for silently, on its own ([`Resource::GraphContext`]), from
 //! the same refresh token (or the host) when a request's detail opens. A tenant whose administrator
 //! has not consented to one refuses that token only ([`AuthError::consent_missing`]); the sign-in and
-//! the decision are untouched, and the refusal is remembered for the session (asked once).
+//! the decision are untouched, and the refusal is remembered while the page is open (asked once per page load).
 //!
 //! Tokens live in memory; only the refresh token and the account survive a reload, in
 //! `sessionStorage`. Nothing is written to `localStorage`, logged, or put in a URL.
