@@ -2,6 +2,7 @@
 //! justifications and tickets from other people stay data.
 
 pub mod badges;
+pub mod bulk;
 pub mod confirm_dialog;
 pub mod context;
 pub mod decision;

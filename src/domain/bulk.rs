@@ -305,6 +305,13 @@ impl Tally {
     }
 }
 
+/// The rows a shift-click on row `clicked` covers: from the anchor (the row last ticked on its own)
+/// to it, either way round; the clicked row alone without an anchor.
+pub fn range_between(anchor: Option<usize>, clicked: usize) -> std::ops::RangeInclusive<usize> {
+    let from = anchor.unwrap_or(clicked);
+    from.min(clicked)..=from.max(clicked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,6 +532,14 @@ mod tests {
             !deny.needs_critical_confirmation(),
             "only approving Critical needs it"
         );
+    }
+
+    #[test]
+    fn a_shift_click_covers_the_rows_from_the_anchor() {
+        assert_eq!(range_between(Some(2), 5), 2..=5);
+        assert_eq!(range_between(Some(7), 3), 3..=7);
+        assert_eq!(range_between(None, 4), 4..=4);
+        assert_eq!(range_between(Some(4), 4), 4..=4);
     }
 
     #[test]

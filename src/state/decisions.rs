@@ -257,7 +257,8 @@ impl Decisions {
         self.states.with(|s| s.get(key).cloned())
     }
 
-    fn state_untracked(&self, key: &RequestKey) -> Option<DecisionState> {
+    /// The state of `key`'s decision, untracked.
+    pub fn state_untracked(&self, key: &RequestKey) -> Option<DecisionState> {
         self.states.with_untracked(|s| s.get(key).cloned())
     }
 
