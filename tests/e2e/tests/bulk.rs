@@ -212,9 +212,18 @@ async fn select_all_and_review(
         .eval("return document.querySelectorAll('[data-testid=bulk-per-source] li').length;")
         .await;
     assert_eq!(sources, json!(5), "every source has requests to decide");
-    world
-        .wait_for_text("[data-testid=bulk-left-out]", "Nestor Wilke")
+    let by_nestor = world
+        .eval(&format!(
+            "return document.querySelector(\"[data-testid=bulk-left-out][data-id='{nestors}']\").textContent;"
+        ))
         .await;
+    assert!(
+        by_nestor
+            .as_str()
+            .unwrap_or_default()
+            .contains("Already approved by Nestor Wilke"),
+        "{by_nestor}"
+    );
     excluded
 }
 
@@ -254,6 +263,8 @@ async fn bulk_approve_and_deny_across_every_source_write_once_per_decided_reques
         fresh_cell(&world).await;
         let nestors = decided_by_nestor(&world).await;
         expire_the_oldest(&world, 52).await;
+        // From here on, only what the app sends.
+        world.clear_log().await;
         let screens = decision == "approve";
         let excluded = select_all_and_review(&world, decision, &nestors, screens).await;
         if screens {
@@ -328,6 +339,7 @@ async fn a_source_failing_mid_way_then_retry_the_failed_ones_resends_only_those(
     world.click("[data-testid=bulk-deny]").await;
     world.wait_for("[data-testid=bulk-preflight]").await;
     let results = send_and_wait(&world, "deny").await;
+    world.full_screenshot("bulk-retry-failed", 1280).await;
     let failed: Vec<&(String, String, String)> =
         results.iter().filter(|(_, _, r)| r == "failed").collect();
     assert_eq!(failed.len(), 2, "{results:?}");
