@@ -4,6 +4,7 @@
 //! bar, then one result per request with "Retry the failed ones"). The views only read and dispatch:
 //! [`crate::state::bulk`] owns the selection and the run, the decision pipeline owns every write.
 
+use crate::components::justification::JustificationField;
 use crate::components::source_status::SourceErrorView;
 use crate::components::untrusted::Untrusted;
 use crate::domain::bulk::{Left, Preflight, RoleGroup};
@@ -160,13 +161,6 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
         invalid.set(None);
         stored.with_value(|summary| app.bulk.send(summary, &justification));
     };
-    let remaining = move || {
-        let used = draft.with(|t| t.trim().chars().count());
-        format!(
-            "{used} / {} characters (at least {})",
-            policy.max_length, policy.min_length
-        )
-    };
     let per_source = summary
         .per_source()
         .into_iter()
@@ -195,26 +189,20 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
             </div>
             <ExcludedList excluded />
             {takes_justification.then(|| view! {
-                <label for="bulk-justification" class="field-label">
-                    "Justification for all of them"
-                    <span class="required">" (required)"</span>
-                </label>
-                <textarea
+                <JustificationField
                     id="bulk-justification"
-                    node_ref=textarea
-                    rows="3"
-                    maxlength=policy.max_length.to_string()
-                    aria-describedby="bulk-justification-help bulk-justification-error"
-                    aria-invalid=move || invalid.with(Option::is_some).to_string()
-                    prop:value=move || draft.get()
-                    on:input:target=move |ev| {
-                        let text = ev.target().value();
+                    lines="bulk-justification"
+                    label="Justification for all of them"
+                    rows=3
+                    policy
+                    draft
+                    invalid
+                    textarea
+                    on_input=Callback::new(move |text: String| {
                         app.drafts.save_bulk(&text);
                         draft.set(text);
-                    }
-                ></textarea>
-                <p id="bulk-justification-help" class="help">{remaining}</p>
-                <p id="bulk-justification-error" class="field-error" role="alert">{move || invalid.get()}</p>
+                    })
+                />
             })}
             {(without_justification > 0).then(|| view! {
                 <p class="note">
@@ -229,11 +217,11 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                         prop:checked=move || confirmed.get()
                         on:change:target=move |ev| confirmed.set(ev.target().checked())
                     />
-                    {format!(
-                        " I have checked the {} Critical listed above and want to approve {}.",
-                        requests(critical),
-                        if critical == 1 { "it" } else { "them" },
-                    )}
+                    {if critical == 1 {
+                        " I have checked the Critical request listed above and want to approve it.".to_string()
+                    } else {
+                        format!(" I have checked the {critical} Critical requests listed above and want to approve them.")
+                    }}
                 </label>
             })}
             <div class="decision-buttons">
@@ -460,12 +448,14 @@ fn ResultRow(item: DecisionInput) -> impl IntoView {
     view! {
         <tr data-testid="bulk-result" data-id=request.key.id.clone() data-source=request.key.source.slug()>
             <td data-label="Request">
-                <strong><Untrusted text=request.role.name.clone() what="role name" /></strong>
-                " for "
-                <Untrusted text=request.requester.name().to_string() />
+                <span>
+                    <strong><Untrusted text=request.role.name.clone() what="role name" /></strong>
+                    " for "
+                    <Untrusted text=request.requester.name().to_string() />
+                </span>
             </td>
             <td data-label="Source">{request.key.source.label()}</td>
-            <td data-label="Result">{result}</td>
+            <td data-label="Result"><div>{result}</div></td>
         </tr>
     }
 }

@@ -10,6 +10,7 @@ pub mod document_title;
 pub mod header;
 pub mod hooks;
 pub mod host_bridge;
+pub mod justification;
 pub mod queue_filters;
 pub mod queue_keys;
 pub mod queue_table;

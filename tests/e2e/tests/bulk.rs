@@ -246,12 +246,16 @@ async fn send_and_wait(world: &World, decision: &str) -> Vec<(String, String, St
     world.click("[data-testid=bulk-send]").await;
     world.wait_for("[data-testid=bulk-results]").await;
     world
+        .wait_for_count("[data-testid=bulk-result]", |n| n > 0, "a row per request")
+        .await;
+    world
         .wait_for_count(
             "[data-testid=bulk-result] [data-result=sending]",
             |n| n == 0,
             "every item settled",
         )
         .await;
+    world.wait_for_text("#bulk-title", "results").await;
     keyed(world, "[data-testid=bulk-result]", "result").await
 }
 
