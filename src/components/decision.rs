@@ -4,6 +4,7 @@
 //! the in-flight state, so this panel can be left and reopened mid-write without re-enabling anything.
 //! The typed justification is a draft in `sessionStorage`, kept through every failure and reload.
 
+use crate::components::justification::JustificationField;
 use crate::components::source_status::SourceErrorView;
 use crate::components::time::LocalTime;
 use crate::domain::blockers::Blocker;
@@ -124,36 +125,22 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
             draft.set(text);
         }
     };
-    let remaining = move || {
-        let used = draft.with(|t| t.trim().chars().count());
-        format!(
-            "{used} / {} characters (at least {})",
-            policy.max_length, policy.min_length
-        )
-    };
     view! {
         <section class="card decision" aria-labelledby="decision-title" data-testid="decision-panel">
             <h2 id="decision-title">"Your decision"</h2>
             {if records_justification {
                 view! {
-                    <label for="approver-justification" class="field-label">
-                        "Justification"
-                        <span class="required">" (required)"</span>
-                    </label>
-                    <textarea
+                    <JustificationField
                         id="approver-justification"
-                        node_ref=textarea
-                        rows="4"
-                        maxlength=policy.max_length.to_string()
-                        aria-describedby="justification-help justification-error"
-                        aria-invalid=move || invalid.with(Option::is_some).to_string()
-                        prop:value=move || draft.get()
-                        on:input:target=move |ev| save_draft(ev.target().value())
-                    ></textarea>
-                    <p id="justification-help" class="help">{remaining}</p>
-                    <p id="justification-error" class="field-error" role="alert">
-                        {move || invalid.get()}
-                    </p>
+                        lines="justification"
+                        label="Justification"
+                        rows=4
+                        policy
+                        draft
+                        invalid
+                        textarea
+                        on_input=Callback::new(save_draft)
+                    />
                 }
                     .into_any()
             } else {

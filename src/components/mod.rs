@@ -2,6 +2,7 @@
 //! justifications and tickets from other people stay data.
 
 pub mod badges;
+pub mod bulk;
 pub mod confirm_dialog;
 pub mod context;
 pub mod decision;
@@ -9,6 +10,7 @@ pub mod document_title;
 pub mod header;
 pub mod hooks;
 pub mod host_bridge;
+pub mod justification;
 pub mod queue_filters;
 pub mod queue_keys;
 pub mod queue_table;

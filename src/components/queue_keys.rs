@@ -1,4 +1,5 @@
-//! Keyboard triage on the queue: `j`/`k` move through the requests, `Enter` opens one, `a`/`d` open its
+//! Keyboard triage on the queue: `j`/`k` move through the requests, `Enter` opens one, `x` ticks it for a
+//! bulk decision, `a`/`d` open its
 //! decision with the justification box focused (never a decision without one), `/` focuses search, `?`
 //! shows the shortcuts. Keys act only when focus is not in a text field and no modifier is held.
 
@@ -46,6 +47,7 @@ pub enum QueueKey {
     Next,
     Previous,
     Open,
+    Select,
     Approve,
     Deny,
     Search,
@@ -58,6 +60,7 @@ impl QueueKey {
             "j" | "ArrowDown" => QueueKey::Next,
             "k" | "ArrowUp" => QueueKey::Previous,
             "Enter" => QueueKey::Open,
+            "x" => QueueKey::Select,
             "a" => QueueKey::Approve,
             "d" => QueueKey::Deny,
             "/" => QueueKey::Search,
@@ -141,6 +144,14 @@ pub fn use_queue_keys(cursor: KeyboardCursor) {
                         Default::default(),
                     );
                 }
+                QueueKey::Select => {
+                    let Some(request) = active.and_then(key_of) else {
+                        return;
+                    };
+                    event.prevent_default();
+                    app.bulk.selection.toggle(&request);
+                    app.bulk.announce_selection();
+                }
                 QueueKey::Search => {
                     event.prevent_default();
                     if let Some(search) = web_sys::window()
@@ -181,6 +192,7 @@ pub fn ShortcutsHelp(cursor: KeyboardCursor) -> impl IntoView {
         ("j or ↓", "next request"),
         ("k or ↑", "previous request"),
         ("Enter", "open the request"),
+        ("x", "select or unselect the request for a bulk decision"),
         (
             "a",
             "open the request to approve it (the justification box is focused)",
@@ -235,6 +247,7 @@ mod tests {
     fn keys_map_to_actions() {
         assert_eq!(QueueKey::from_key("j"), Some(QueueKey::Next));
         assert_eq!(QueueKey::from_key("?"), Some(QueueKey::Help));
+        assert_eq!(QueueKey::from_key("x"), Some(QueueKey::Select));
         assert_eq!(QueueKey::from_key("q"), None);
     }
 }

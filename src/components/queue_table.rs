@@ -1,6 +1,8 @@
 //! The queue's table, windowed: only the rows in view are in the DOM (a table at 1280 px, cards at
 //! 360 px), `aria-rowcount`/`aria-rowindex` tell screen readers where they are ("row 412 of 10,027"),
-//! and each row reads its own decision state (a decision in flight shows "Sending…").
+//! and each row reads its own decision state (a decision in flight shows "Sending…"). The first column
+//! ticks requests for a bulk decision (a shift-click ticks the range from the last one ticked); the
+//! selection is app state keyed by request, so it outlives the rows drawn here.
 
 use crate::components::badges::{RiskBadge, SourceBadge};
 use crate::components::context::QueueDuration;
@@ -70,6 +72,9 @@ pub fn QueueTable() -> impl IntoView {
                 <caption class="visually-hidden">"Requests waiting for your approval"</caption>
                 <thead>
                     <tr aria-rowindex="1">
+                        <th scope="col" class="select-col">
+                            <span class="visually-hidden">"Selected"</span>
+                        </th>
                         {Column::ALL
                             .into_iter()
                             .map(|column| view! { <SortHeader sort=app.queue.sort column /> })
@@ -78,7 +83,7 @@ pub fn QueueTable() -> impl IntoView {
                 </thead>
                 <tbody node_ref=tbody>
                     <tr class="spacer" aria-hidden="true" style:height=move || spacer(true)>
-                        <td colspan="10"></td>
+                        <td colspan="11"></td>
                     </tr>
                     <ForEnumerate
                         each=move || window.get().1
@@ -89,12 +94,29 @@ pub fn QueueTable() -> impl IntoView {
                         }}
                     />
                     <tr class="spacer" aria-hidden="true" style:height=move || spacer(false)>
-                        <td colspan="10"></td>
+                        <td colspan="11"></td>
                     </tr>
                 </tbody>
             </table>
         </div>
     }
+}
+
+/// A shift-click on the row of `key` at `index`: every row from the last one ticked to this one takes
+/// this row's new state.
+fn select_range(key: &crate::domain::RequestKey, index: usize) {
+    let app = use_app();
+    let selection = app.bulk.selection;
+    let selecting = !selection.contains(key);
+    let keys = app.queue.data.with_untracked(|d| {
+        let keys = d.arranged_keys();
+        let anchor = selection
+            .anchor()
+            .and_then(|a| keys.iter().position(|k| *k == a));
+        let range = crate::domain::bulk::range_between(anchor, index);
+        keys.get(range).map(<[_]>::to_vec).unwrap_or_default()
+    });
+    selection.set_all(keys, selecting);
 }
 
 /// Scrolls the page so that row `index` (of rows `pitch` apart) is in view, a third from the top.
@@ -167,6 +189,23 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
         .then(|| request.status.label().to_string());
     let ticket = request.ticket.clone();
     let created = request.created;
+    let selection = app.bulk.selection;
+    let selected = {
+        let key = request.key.clone();
+        Signal::derive(move || selection.contains(&key))
+    };
+    let select_label = format!("Select {}", &link_label["Review ".len()..]);
+    let on_select = {
+        let key = request.key.clone();
+        move |event: web_sys::MouseEvent| {
+            if event.shift_key() {
+                select_range(&key, row_index.get_untracked() - 2);
+            } else {
+                selection.toggle(&key);
+            }
+            app.bulk.announce_selection();
+        }
+    };
     view! {
         <tr
             class="queue-row"
@@ -175,7 +214,17 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
             data-id=request.key.id.clone()
             aria-rowindex=row_index
             class:active=is_active
+            class:selected=selected
         >
+            <td data-label="Select" class="select-cell">
+                <input
+                    type="checkbox"
+                    data-testid="row-select"
+                    aria-label=select_label
+                    prop:checked=selected
+                    on:click=on_select
+                />
+            </td>
             <td data-label="Requestor">
                 <Requester person=request.requester.clone() />
             </td>

@@ -45,6 +45,16 @@ pub fn blocker(
     me: &str,
     now: DateTime<Utc>,
 ) -> Option<Blocker> {
+    request_blocker(request, me, now).or_else(|| {
+        approval
+            .decidable_stage()
+            .is_none()
+            .then_some(Blocker::NotAssignedToMe)
+    })
+}
+
+/// The reasons of [`blocker`] that the request alone shows, before its approval is read.
+pub fn request_blocker(request: &ApprovalRequest, me: &str, now: DateTime<Utc>) -> Option<Blocker> {
     if request.status.is_unknown() {
         return Some(Blocker::UnknownStatus);
     }
@@ -59,9 +69,6 @@ pub fn blocker(
     }
     if request.action.is_extend_or_renew() {
         return Some(Blocker::ExtendOrRenew);
-    }
-    if approval.decidable_stage().is_none() {
-        return Some(Blocker::NotAssignedToMe);
     }
     None
 }

@@ -4,6 +4,7 @@
 //! Sources (`crate::sources`) translate each service's JSON into these types; pages only render them.
 
 pub(crate) mod blockers;
+pub(crate) mod bulk;
 pub(crate) mod checklist;
 pub(crate) mod context_gap;
 pub(crate) mod csv;

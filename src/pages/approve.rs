@@ -1,7 +1,9 @@
 //! Approve requests (`/`): one queue of every request waiting for the signed-in approver, from every
 //! source config turns on: the overview tiles, each source's progress and errors, search and filters,
-//! and the windowed table (`components::queue_table`), which stays instant at 10,000 requests.
+//! the windowed table (`components::queue_table`), which stays instant at 10,000 requests, and the bulk
+//! decision over the selected requests (`components::bulk`).
 
+use crate::components::bulk::{BulkBar, BulkPanel};
 use crate::components::queue_filters::QueueFilters;
 use crate::components::queue_keys::{use_queue_keys, KeyboardCursor, ShortcutsHelp};
 use crate::components::queue_table::QueueTable;
@@ -42,6 +44,8 @@ pub fn ApprovePage() -> impl IntoView {
                 <ShortcutsHelp cursor />
                 <ResultCount />
                 <LeftTheQueue />
+                <BulkBar />
+                <BulkPanel />
                 <Show when=has_rows fallback=move || view! { <EmptyQueue filter /> }>
                     <QueueTable />
                 </Show>

@@ -4,7 +4,8 @@
 //! [`super::graph_roles`] and [`super::graph_groups`] supply the paths and how to read the role and scope
 //! of a request.
 
-use super::http::{sleep_ms, Http, MAX_AUTO_WAIT_SECS};
+use super::http::{sleep_ms, Http};
+use super::throttle::{wait_before_resend_ms, Pause, WRITE_ATTEMPTS};
 use super::wire::{self, text, time, Embedded, Identity, Invalid, Schedule, TicketInfo};
 use super::{ErrorKind, Listing, Me, RequestSource, SourceError, Unreadable};
 use crate::domain::history::{in_approver_history, DateRange};
@@ -207,7 +208,7 @@ impl BatchItem {
 struct BatchOutcome {
     /// `(position, approval)` of each item that was read.
     read: Vec<(usize, Approval)>,
-    /// `(position, why)` of each item that failed; a 404 (the request is gone) is neither.
+    /// `(position, why)` of each item that failed (a 404: the request is gone).
     failed: Vec<(usize, SourceError)>,
 }
 
@@ -261,23 +262,19 @@ fn batch_outcome(
                 Ok(approval) => outcome.read.push((index, approval.into())),
                 Err(e) => outcome.failed.push((index, e)),
             },
-            Err(e) if e.kind == ErrorKind::NotFound => {}
             Err(e) => outcome.failed.push((index, e)),
         }
     }
     Ok(outcome)
 }
 
-/// Whether a failed batch item may succeed when read again on its own, and after how long (ms).
+/// Whether a failed batch item may succeed when read again on its own, and after how long (ms): a
+/// read may be repeated after a 429 as a write may, and also after a failure that left it open.
 pub(crate) fn retry_delay_ms(error: &SourceError) -> Option<u32> {
-    match error.kind {
-        ErrorKind::Throttled {
-            retry_after: Some(secs),
-        } if secs <= MAX_AUTO_WAIT_SECS => Some(secs * 1000),
-        ErrorKind::Throttled { retry_after: None } => Some(1000),
+    wait_before_resend_ms(error).or(match error.kind {
         ErrorKind::Unavailable | ErrorKind::Network | ErrorKind::TimedOut => Some(400),
         _ => None,
-    }
+    })
 }
 
 pub(crate) struct GraphSource {
@@ -331,19 +328,17 @@ impl GraphSource {
         wire::read_response::<GraphApproval>(self.flavor.kind, &body).map(Approval::from)
     }
 
-    /// Reads many approvals with `$batch`, 20 per call, all calls in parallel. An item that failed inside
-    /// a batch is read again on its own (after its `Retry-After`); one that still fails is reported.
-    async fn read_approvals(&self, ids: &[String]) -> (Vec<Option<Approval>>, Vec<Unreadable>) {
-        let batch_url = self
-            .http
-            .url(&format!("/{}/$batch", self.flavor.approvals_version));
+    /// Reads many approvals with `$batch`, 20 per call, all calls in parallel, one answer per id. An item
+    /// that failed inside a batch is read again on its own (after its `Retry-After`) when that may help.
+    async fn read_approvals(&self, ids: &[String]) -> Vec<Result<Approval, SourceError>> {
+        let batch_url = self.batch_url();
         let calls = ids.chunks(BATCH_LIMIT).map(|chunk| {
             let body = batch_body(self.flavor, chunk);
             let url = batch_url.clone();
             async move { self.http.post_read(&url, &body).await }
         });
         let replies = futures::future::join_all(calls).await;
-        let mut approvals: Vec<Option<Approval>> = vec![None; ids.len()];
+        let mut approvals: Vec<Option<Result<Approval, SourceError>>> = vec![None; ids.len()];
         let mut failed = Vec::new();
         for (number, reply) in replies.into_iter().enumerate() {
             let offset = number * BATCH_LIMIT;
@@ -351,7 +346,7 @@ impl GraphSource {
             match reply.and_then(|r| batch_outcome(&r, size, self.flavor.kind)) {
                 Ok(outcome) => {
                     for (index, approval) in outcome.read {
-                        approvals[offset + index] = Some(approval);
+                        approvals[offset + index] = Some(Ok(approval));
                     }
                     failed.extend(outcome.failed.into_iter().map(|(i, e)| (offset + i, e)));
                 }
@@ -361,18 +356,51 @@ impl GraphSource {
         let retries = failed
             .into_iter()
             .map(|(index, error)| self.read_alone(index, &ids[index], error));
-        let mut unreadable = Vec::new();
         for (index, result) in futures::future::join_all(retries).await {
-            match result {
-                Ok(approval) => approvals[index] = Some(approval),
-                Err(e) => unreadable.push(Unreadable {
-                    source: self.flavor.kind,
-                    at: format!("approval {}", ids[index]),
-                    problem: e.to_string(),
-                }),
-            }
+            approvals[index] = Some(result);
         }
-        (approvals, unreadable)
+        approvals
+            .into_iter()
+            .map(|a| {
+                a.unwrap_or_else(|| {
+                    Err(SourceError::malformed(
+                        self.flavor.kind,
+                        "the $batch answer left this approval out",
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// `{base}/beta/$batch` for Entra roles' approval steps, `{base}/v1.0/$batch` for groups' stages.
+    fn batch_url(&self) -> String {
+        self.http.url(&batch_path(self.flavor))
+    }
+
+    /// Writes `decision` to the approvals at `positions` in `$batch` calls of at most 20, all in
+    /// parallel; the answer of each position (the whole call's failure for each of its items).
+    async fn write_batches(
+        &self,
+        positions: &[usize],
+        approvals: &[Approval],
+        decision: Decision,
+        justification: &str,
+    ) -> Vec<(usize, Result<(), SourceError>)> {
+        let url = self.batch_url();
+        let calls = positions.chunks(BATCH_LIMIT).map(|chunk| {
+            let items: Vec<&Approval> = chunk.iter().map(|&i| &approvals[i]).collect();
+            let body = decision_batch_body(self.flavor, &items, decision, justification);
+            let url = url.clone();
+            async move {
+                let reply = self.http.write(Method::POST, &url, Some(&body)).await;
+                decision_answers(reply, chunk, self.flavor.kind)
+            }
+        });
+        futures::future::join_all(calls)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// One approval whose `$batch` item failed with `error`, read again on its own when that may help.
@@ -411,13 +439,19 @@ impl GraphSource {
                     .to_string()
             })
             .collect();
-        let (approvals, unreadable) = self.read_approvals(&ids).await;
-        for (i, approval) in positions.into_iter().zip(approvals) {
-            if let Some(approval) = approval {
-                listing.items[i].review = approval.settling_review().cloned();
+        let approvals = self.read_approvals(&ids).await;
+        for ((i, id), approval) in positions.into_iter().zip(&ids).zip(approvals) {
+            match approval {
+                Ok(approval) => listing.items[i].review = approval.settling_review().cloned(),
+                // The request is gone: nothing to show, nothing to report.
+                Err(e) if e.kind == ErrorKind::NotFound => {}
+                Err(e) => listing.unreadable.push(Unreadable {
+                    source: self.flavor.kind,
+                    at: format!("approval {id}"),
+                    problem: e.to_string(),
+                }),
             }
         }
-        listing.unreadable.extend(unreadable);
         listing
     }
 }
@@ -433,6 +467,66 @@ fn list_url(flavor: &GraphFlavor, base: &str, on: &str, pending_only: bool) -> S
         "{base}/v1.0{}/filterByCurrentUser(on='{on}')?{filter}$expand={}",
         flavor.requests_path, flavor.expand
     )
+}
+
+/// `/beta/$batch` or `/v1.0/$batch`: one batch targets one version, the one the approvals live in.
+fn batch_path(flavor: &GraphFlavor) -> String {
+    format!("/{}/$batch", flavor.approvals_version)
+}
+
+/// A `$batch` body of stage PATCHes writing `decision` to each approval's stage that is the
+/// approver's to decide; item ids are the positions in `approvals` (each has such a stage).
+fn decision_batch_body(
+    flavor: &GraphFlavor,
+    approvals: &[&Approval],
+    decision: Decision,
+    justification: &str,
+) -> Value {
+    let requests: Vec<Value> = approvals
+        .iter()
+        .enumerate()
+        .map(|(index, approval)| {
+            let stage = approval.decidable_stage().map_or("", |s| s.id.as_str());
+            json!({
+                "id": index.to_string(),
+                "method": "PATCH",
+                "url": format!(
+                    "{}/{}/{}/{}",
+                    flavor.approvals_path,
+                    wire::encode(&approval.id),
+                    flavor.stages_segment,
+                    wire::encode(stage)
+                ),
+                "headers": { "Content-Type": "application/json" },
+                "body": { "reviewResult": decision.api_value(), "justification": justification },
+            })
+        })
+        .collect();
+    json!({ "requests": requests })
+}
+
+/// Each write's answer from the reply to a `$batch` of `chunk.len()` writes (item ids are positions in
+/// `chunk`, which holds the writes' own positions): its own status, or the whole call's failure. An
+/// item the answer leaves out, or an answer that cannot be read, leaves that write uncertain.
+fn decision_answers(
+    reply: Result<String, SourceError>,
+    chunk: &[usize],
+    source: SourceKind,
+) -> Vec<(usize, Result<(), SourceError>)> {
+    let lost = |why: &str| SourceError::malformed(source, why).with_status(200);
+    let items = reply.and_then(|text| {
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|_| lost("the answer to the $batch could not be read"))?;
+        batch_items(&value, chunk.len(), source).map_err(|e| lost(&e.to_string()))
+    });
+    let mut answers: Vec<Result<(), SourceError>> = match items {
+        Err(e) => return chunk.iter().map(|&i| (i, Err(e.clone()))).collect(),
+        Ok(_) => vec![Err(lost("the $batch answer left this write out")); chunk.len()],
+    };
+    for (position, result) in items.into_iter().flatten() {
+        answers[position] = result.map(|_| ());
+    }
+    chunk.iter().copied().zip(answers).collect()
 }
 
 /// A `$batch` body of approval GETs; item ids are the positions in `approval_ids`.
@@ -511,6 +605,81 @@ impl RequestSource for GraphSource {
 
     async fn approval(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
         self.read_approval(self.approval_id(request)?).await
+    }
+
+    /// The approvals read fresh in `$batch` calls of 20.
+    async fn read_back_many(
+        &self,
+        requests: &[ApprovalRequest],
+    ) -> Vec<Result<Approval, SourceError>> {
+        let ids: Vec<Result<String, SourceError>> = requests
+            .iter()
+            .map(|r| self.approval_id(r).map(str::to_string))
+            .collect();
+        let readable: Vec<String> = ids.iter().flatten().cloned().collect();
+        let mut read = self.read_approvals(&readable).await.into_iter();
+        ids.into_iter()
+            .map(|id| {
+                id.and_then(|_| {
+                    read.next().unwrap_or_else(|| {
+                        Err(SourceError::malformed(
+                            self.flavor.kind,
+                            "an approval was not read",
+                        ))
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// One decision is one PATCH; more go as `$batch` PATCHes, 20 per call, all calls in parallel.
+    /// Items answered with 429 wait their `Retry-After` and go again in a later batch.
+    async fn decide_many(
+        &self,
+        approvals: &[Approval],
+        decision: Decision,
+        justification: &str,
+    ) -> Vec<Result<(), SourceError>> {
+        if approvals.len() == 1 {
+            return vec![self.decide(&approvals[0], decision, justification).await];
+        }
+        let mut answers: Vec<Option<Result<(), SourceError>>> = approvals
+            .iter()
+            .map(|a| super::stage_to_decide(a, self.flavor.kind).err().map(Err))
+            .collect();
+        let mut to_send: Vec<usize> = (0..approvals.len())
+            .filter(|&i| answers[i].is_none())
+            .collect();
+        let pause = Pause::default();
+        let mut attempt = 0;
+        while !to_send.is_empty() {
+            attempt += 1;
+            pause.wait().await;
+            let replies = self
+                .write_batches(&to_send, approvals, decision, justification)
+                .await;
+            to_send.clear();
+            for (index, answer) in replies {
+                match answer.as_ref().err().and_then(wait_before_resend_ms) {
+                    Some(ms) if attempt < WRITE_ATTEMPTS => {
+                        pause.extend(ms);
+                        to_send.push(index);
+                    }
+                    _ => answers[index] = Some(answer),
+                }
+            }
+        }
+        answers
+            .into_iter()
+            .map(|a| {
+                a.unwrap_or_else(|| {
+                    Err(SourceError::malformed(
+                        self.flavor.kind,
+                        "a write was not sent",
+                    ))
+                })
+            })
+            .collect()
     }
 
     async fn decide(
@@ -611,7 +780,13 @@ mod tests {
                 }
             )]
         );
-        assert!(outcome.failed.is_empty());
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.failed[0].1.kind, ErrorKind::NotFound);
+        assert_eq!(
+            retry_delay_ms(&outcome.failed[0].1),
+            None,
+            "gone: not read again"
+        );
     }
 
     #[test]
@@ -658,6 +833,96 @@ mod tests {
             },
         );
         assert_eq!(retry_delay_ms(&too_long), None);
+    }
+
+    fn open_approval(id: &str) -> Approval {
+        Approval {
+            id: id.into(),
+            stages: vec![Stage {
+                id: format!("{id}-stage"),
+                name: None,
+                status: StageStatus::InProgress,
+                assigned_to_me: true,
+                review: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn decisions_go_to_the_batch_endpoint_of_their_approvals_version() {
+        assert_eq!(batch_path(&graph_roles::FLAVOR), "/beta/$batch");
+        assert_eq!(batch_path(&graph_groups::FLAVOR), "/v1.0/$batch");
+        let approvals: Vec<Approval> = (0..45).map(|i| open_approval(&format!("a{i}"))).collect();
+        let positions: Vec<usize> = (0..approvals.len()).collect();
+        let sizes: Vec<usize> = positions
+            .chunks(BATCH_LIMIT)
+            .map(|chunk| {
+                let items: Vec<&Approval> = chunk.iter().map(|&i| &approvals[i]).collect();
+                decision_batch_body(&graph_roles::FLAVOR, &items, Decision::Approve, "ok")
+                    ["requests"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        assert_eq!(sizes, [20, 20, 5]);
+        let body = decision_batch_body(
+            &graph_roles::FLAVOR,
+            &[&approvals[0], &approvals[1]],
+            Decision::Deny,
+            "Not needed",
+        );
+        assert_eq!(
+            body["requests"][1],
+            json!({
+                "id": "1",
+                "method": "PATCH",
+                "url": "/roleManagement/directory/roleAssignmentApprovals/a1/steps/a1-stage",
+                "headers": { "Content-Type": "application/json" },
+                "body": { "reviewResult": "Deny", "justification": "Not needed" },
+            })
+        );
+        let body = decision_batch_body(
+            &graph_groups::FLAVOR,
+            &[&approvals[0]],
+            Decision::Approve,
+            "ok",
+        );
+        assert_eq!(
+            body["requests"][0]["url"],
+            "/identityGovernance/privilegedAccess/group/assignmentApprovals/a0/stages/a0-stage"
+        );
+    }
+
+    #[test]
+    fn each_batched_write_gets_its_own_answer() {
+        let kind = SourceKind::EntraRoles;
+        let reply = json!({ "responses": [
+            { "id": "2", "status": 409, "body": { "error": { "code": "Conflict" } } },
+            { "id": "0", "status": 204 },
+            { "id": "3", "status": 429, "headers": { "Retry-After": "2" }, "body": {} },
+        ]})
+        .to_string();
+        let answers = decision_answers(Ok(reply), &[7, 8, 9, 10], kind);
+        let positions: Vec<usize> = answers.iter().map(|(i, _)| *i).collect();
+        assert_eq!(positions, [7, 8, 9, 10]);
+        assert_eq!(answers[0].1, Ok(()));
+        let missing = answers[1].1.as_ref().unwrap_err();
+        assert!(missing.leaves_write_uncertain(), "left out: read back");
+        let conflict = answers[2].1.as_ref().unwrap_err();
+        assert_eq!(conflict.kind, ErrorKind::AlreadyDecided);
+        assert!(conflict.leaves_write_uncertain());
+        let throttled = answers[3].1.as_ref().unwrap_err();
+        assert!(!throttled.leaves_write_uncertain());
+        assert_eq!(wait_before_resend_ms(throttled), Some(2000));
+
+        let garbled = decision_answers(Ok("{\"respo".into()), &[0, 1], kind);
+        assert!(garbled
+            .iter()
+            .all(|(_, a)| a.as_ref().unwrap_err().leaves_write_uncertain()));
+        let refused = SourceError::new(kind, ErrorKind::Rejected);
+        let whole = decision_answers(Err(refused.clone()), &[4, 5], kind);
+        assert_eq!(whole, vec![(4, Err(refused.clone())), (5, Err(refused))]);
     }
 
     #[test]

@@ -164,6 +164,12 @@ fn open_approval(approval_object_id: &str) -> Approval {
 }
 
 /// What a fresh pending list says about one approval: still open, or gone with nothing to tell how.
+/// A request of the caller's own carries no approval object: there is nothing to read back.
+fn no_approval_to_read() -> SourceError {
+    SourceError::new(SourceKind::MimPam, ErrorKind::OutcomeUnknown)
+        .with_detail("this request carries no approval to read")
+}
+
 fn settle(
     pending: &Listing<ApprovalRequest>,
     approval_object_id: &str,
@@ -266,13 +272,31 @@ impl RequestSource for MimPamSource {
     /// Reads the pending list again: the approval still there is still open (nothing was recorded);
     /// gone, the outcome cannot be read from MIM PAM, which is said rather than guessed.
     async fn read_back(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
-        let Some(id) = self.approval_object_id(request)? else {
-            return Err(
-                SourceError::new(SourceKind::MimPam, ErrorKind::OutcomeUnknown)
-                    .with_detail("this request carries no approval to read"),
-            );
-        };
+        let id = self
+            .approval_object_id(request)?
+            .ok_or_else(no_approval_to_read)?;
         settle(&self.all_pending().await?, id)
+    }
+
+    /// One read of the pending list settles them all (MIM PAM has no read of one approval).
+    async fn read_back_many(
+        &self,
+        requests: &[ApprovalRequest],
+    ) -> Vec<Result<Approval, SourceError>> {
+        let pending = match requests.len() {
+            0 => return Vec::new(),
+            1 => return vec![self.read_back(&requests[0]).await],
+            _ => self.all_pending().await,
+        };
+        requests
+            .iter()
+            .map(|request| {
+                let id = self
+                    .approval_object_id(request)?
+                    .ok_or_else(no_approval_to_read)?;
+                settle(pending.as_ref().map_err(Clone::clone)?, id)
+            })
+            .collect()
     }
 
     async fn decide(

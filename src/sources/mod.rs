@@ -21,6 +21,7 @@ mod graph_roles;
 pub(crate) mod http;
 mod mim_pam;
 mod portal_api;
+pub(crate) mod throttle;
 mod wire;
 
 use crate::auth::{Resource, TokenSource};
@@ -108,6 +109,33 @@ pub trait RequestSource {
         self.approval(request).await
     }
 
+    /// The approvals of many requests as the service holds them now, one answer each in order: the
+    /// bulk pre-flight reads them, and a batch's uncertain writes are settled with them. Default: one
+    /// [`RequestSource::read_back`] each, at most [`CONCURRENCY`] at a time.
+    async fn read_back_many(
+        &self,
+        requests: &[ApprovalRequest],
+    ) -> Vec<Result<Approval, SourceError>> {
+        bounded(requests, |request| self.read_back(request)).await
+    }
+
+    /// Writes the same decision to many approvals, one answer each in order, each meaning what
+    /// [`RequestSource::decide`]'s would. Default: one `decide` each, at most [`CONCURRENCY`] at a
+    /// time; a 429 (nothing was recorded) waits its `Retry-After`, as do the writes after it, and is
+    /// sent again. An uncertain answer is never resent.
+    async fn decide_many(
+        &self,
+        approvals: &[Approval],
+        decision: Decision,
+        justification: &str,
+    ) -> Vec<Result<(), SourceError>> {
+        let pause = throttle::Pause::default();
+        bounded(approvals, |approval| {
+            pause.write(|| self.decide(approval, decision, justification))
+        })
+        .await
+    }
+
     /// Writes one decision. `approval` is the one read when the page opened, so this is one call. It is
     /// resent only where the service surely did not process it: once with a fresh token after a 401, and
     /// (ARM) once with the flat body after a 400 about the body's shape. After a failure,
@@ -141,6 +169,21 @@ pub trait RequestSource {
 
     /// A plain sentence on what this service keeps as history, shown on the history pages.
     fn history_note(&self) -> &'static str;
+}
+
+/// How many calls a bulk decision keeps in flight to one service (ARM, MIM PAM, the portal API).
+pub(crate) const CONCURRENCY: usize = 4;
+
+/// Runs `call` for each item, at most [`CONCURRENCY`] at a time; the answers in the items' order.
+pub(crate) async fn bounded<'a, T, R, Fut>(items: &'a [T], call: impl FnMut(&'a T) -> Fut) -> Vec<R>
+where
+    Fut: std::future::Future<Output = R>,
+{
+    use futures::stream::{self, StreamExt};
+    stream::iter(items.iter().map(call))
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
 }
 
 /// The stage of `approval` the signed-in approver may decide, or the refusal to show.

@@ -1,5 +1,5 @@
-//! The one decision pipeline. Every Approve or Deny, from the detail page or (later) in bulk, goes
-//! through [`Decisions::decide`]:
+//! The one decision pipeline. Every Approve or Deny, from the detail page ([`Decisions::decide`]) or
+//! in bulk ([`Decisions::decide_many`]), goes through it, each item alike:
 //!
 //! - **In flight is global**: the state of each request's decision lives here, keyed by request, not in
 //!   a page. Every view of the request reads it, so leaving the page and coming back never re-enables
@@ -12,7 +12,11 @@
 //!   request leaves the queue for good, the draft is deleted, and readers of history refetch (they
 //!   track [`Decisions::version`]).
 //!
-//! Writes run as one local Leptos `Action`.
+//! - **A batch is many single decisions**: each item is in flight on its own and settled exactly as
+//!   one would be; only the transport is shared (one `decide_many` per source: Graph `$batch`, four at
+//!   a time elsewhere), and so are the read-backs of a batch's uncertain items.
+//!
+//! Writes run as local Leptos `Action`s.
 
 use super::drafts::Drafts;
 use super::queue::QueueStore;
@@ -87,6 +91,24 @@ pub struct Settled {
 }
 
 impl Settled {
+    fn confirmed(input: DecisionInput) -> Self {
+        Settled {
+            outcome: Outcome::Confirmed(Confirmation::Service),
+            input,
+            error: None,
+            read_back_error: None,
+        }
+    }
+
+    fn not_recorded(input: DecisionInput, error: SourceError) -> Self {
+        Settled {
+            outcome: Outcome::NotRecorded,
+            input,
+            error: Some(error),
+            read_back_error: None,
+        }
+    }
+
     /// The sentence for the page and the screen reader.
     pub fn message(&self) -> String {
         let subject = self.input.subject();
@@ -126,8 +148,16 @@ pub struct Decisions {
     /// Requests as they stand after the user's confirmed decision, for services that cannot show a
     /// decided request again (MIM PAM lists only pending ones) or still list it as pending for a moment.
     confirmed: RwSignal<HashMap<RequestKey, ApprovalRequest>>,
-    send: Action<DecisionInput, ()>,
+    send: Action<Batch, ()>,
     check_again: Action<DecisionInput, ()>,
+}
+
+/// Decisions sent together, and whether each settled one is announced on its own (a bulk run
+/// announces its progress and results instead).
+#[derive(Clone)]
+struct Batch {
+    inputs: Vec<DecisionInput>,
+    announce: bool,
 }
 
 /// What the pipeline's tasks need: the services and the parts of the app a decision changes.
@@ -161,7 +191,7 @@ impl Decisions {
         Decisions {
             states,
             confirmed,
-            send: Action::new_local(move |input: &DecisionInput| pipeline.send(input.clone())),
+            send: Action::new_local(move |batch: &Batch| pipeline.send(batch.clone())),
             check_again: Action::new_local(move |input: &DecisionInput| {
                 pipeline.check_again(input.clone())
             }),
@@ -171,21 +201,40 @@ impl Decisions {
     /// Sends one decision unless one for the same request is in flight or already closed it (checked
     /// synchronously, so a double click or a second view can never send twice). `false` = refused.
     pub fn decide(&self, input: DecisionInput) -> bool {
-        let key = input.request.key.clone();
-        let busy = self.states.with_untracked(|s| {
-            s.get(&key).is_some_and(|state| match state {
-                DecisionState::Settled(settled) => !settled.outcome.allows_retry(),
-                _ => true,
-            })
-        });
-        if busy {
-            return false;
-        }
+        !self.start(vec![input], true).is_empty()
+    }
+
+    /// Sends many decisions as one batch, each item exactly as [`Decisions::decide`] would (an item in
+    /// flight or closed already is refused). Returns the keys of the items that were sent.
+    pub fn decide_many(&self, inputs: Vec<DecisionInput>) -> Vec<RequestKey> {
+        self.start(inputs, false)
+    }
+
+    /// Marks the items that may be sent as sending (synchronously, so nothing is sent twice) and
+    /// sends them together.
+    fn start(&self, inputs: Vec<DecisionInput>, announce: bool) -> Vec<RequestKey> {
+        let mut accepted = Vec::new();
         self.states.update(|s| {
-            s.insert(key, DecisionState::Sending(input.clone()));
+            for input in inputs {
+                let key = input.request.key.clone();
+                let busy = s.get(&key).is_some_and(|state| match state {
+                    DecisionState::Settled(settled) => !settled.outcome.allows_retry(),
+                    _ => true,
+                });
+                if !busy {
+                    s.insert(key, DecisionState::Sending(input.clone()));
+                    accepted.push(input);
+                }
+            }
         });
-        self.send.dispatch_local(input);
-        true
+        let keys = accepted.iter().map(|i| i.request.key.clone()).collect();
+        if !accepted.is_empty() {
+            self.send.dispatch_local(Batch {
+                inputs: accepted,
+                announce,
+            });
+        }
+        keys
     }
 
     /// Reads an [`Outcome::Unknown`] decision back again (never resends it).
@@ -208,7 +257,8 @@ impl Decisions {
         self.states.with(|s| s.get(key).cloned())
     }
 
-    fn state_untracked(&self, key: &RequestKey) -> Option<DecisionState> {
+    /// The state of `key`'s decision, untracked.
+    pub fn state_untracked(&self, key: &RequestKey) -> Option<DecisionState> {
         self.states.with_untracked(|s| s.get(key).cloned())
     }
 
@@ -242,33 +292,57 @@ impl Decisions {
 }
 
 impl Pipeline {
-    async fn send(self, input: DecisionInput) {
-        let key = input.request.key.clone();
-        let Some(source) = self.services.with_value(|s| s.source(key.source)) else {
+    /// Sends a batch: one `decide_many` per source and kind of write, all in parallel.
+    async fn send(self, batch: Batch) {
+        let mut groups: Vec<Vec<DecisionInput>> = Vec::new();
+        for input in batch.inputs {
+            let same_write = |group: &Vec<DecisionInput>| {
+                let first = &group[0];
+                first.request.key.source == input.request.key.source
+                    && first.decision == input.decision
+                    && first.justification == input.justification
+            };
+            match groups.iter_mut().find(|g| same_write(g)) {
+                Some(group) => group.push(input),
+                None => groups.push(vec![input]),
+            }
+        }
+        let announce = batch.announce;
+        futures::future::join_all(groups.into_iter().map(|g| self.send_group(g, announce))).await;
+    }
+
+    /// One source's share of a batch (one decision, one justification): written together, each item
+    /// settled on its own; the uncertain ones are read back together.
+    async fn send_group(self, inputs: Vec<DecisionInput>, announce: bool) {
+        let kind = inputs[0].request.key.source;
+        let Some(source) = self.services.with_value(|s| s.source(kind)) else {
+            for input in inputs {
+                let error = SourceError::malformed(kind, "this service is not configured");
+                self.finish(Settled::not_recorded(input, error), announce);
+            }
             return;
         };
+        let approvals: Vec<Approval> = inputs.iter().map(|i| i.approval.clone()).collect();
+        let (decision, justification) = (inputs[0].decision, inputs[0].justification.clone());
         let written = source
-            .decide(&input.approval, input.decision, &input.justification)
+            .decide_many(&approvals, decision, &justification)
             .await;
-        let settled = match written {
-            Ok(()) => Settled {
-                outcome: Outcome::Confirmed(Confirmation::Service),
-                input,
-                error: None,
-                read_back_error: None,
-            },
-            Err(error) if !error.leaves_write_uncertain() => Settled {
-                outcome: Outcome::NotRecorded,
-                input,
-                error: Some(error),
-                read_back_error: None,
-            },
-            Err(error) => {
-                self.set(&key, DecisionState::Checking(input.clone()));
-                self.read_back(input, Some(error)).await
+        let mut uncertain = Vec::new();
+        for (input, written) in inputs.into_iter().zip(written) {
+            match written {
+                Ok(()) => self.finish(Settled::confirmed(input), announce),
+                Err(error) if !error.leaves_write_uncertain() => {
+                    self.finish(Settled::not_recorded(input, error), announce)
+                }
+                Err(error) => {
+                    self.set(&input.request.key, DecisionState::Checking(input.clone()));
+                    uncertain.push((input, Some(error)));
+                }
             }
-        };
-        self.finish(settled);
+        }
+        for settled in self.read_back(uncertain).await {
+            self.finish(settled, announce);
+        }
     }
 
     async fn check_again(self, input: DecisionInput) {
@@ -280,41 +354,56 @@ impl Pipeline {
             Some(DecisionState::Sending(_)) => return,
             Some(DecisionState::Settled(settled)) => settled.error,
         };
-        let settled = self.read_back(input, error).await;
-        self.finish(settled);
-    }
-
-    /// Reads the approval as the service holds it now and lets it decide the outcome.
-    async fn read_back(&self, input: DecisionInput, error: Option<SourceError>) -> Settled {
-        let Some(source) = self
-            .services
-            .with_value(|s| s.source(input.request.key.source))
-        else {
-            return Settled {
-                outcome: Outcome::Unknown,
-                input,
-                error,
-                read_back_error: None,
-            };
-        };
-        let me = self.services.with_value(|s| s.account.object_id.clone());
-        match source.read_back(&input.request).await {
-            Ok(approval) => Settled {
-                outcome: after_read_back(&approval, &me, input.decision),
-                input,
-                error,
-                read_back_error: None,
-            },
-            Err(read_back_error) => Settled {
-                outcome: Outcome::Unknown,
-                input,
-                error,
-                read_back_error: Some(read_back_error),
-            },
+        for settled in self.read_back(vec![(input, error)]).await {
+            self.finish(settled, true);
         }
     }
 
-    fn finish(&self, settled: Settled) {
+    /// Reads the approvals (of one source) as the service holds them now, all in one go, and lets
+    /// each decide its item's outcome.
+    async fn read_back(&self, items: Vec<(DecisionInput, Option<SourceError>)>) -> Vec<Settled> {
+        let Some((first, _)) = items.first() else {
+            return Vec::new();
+        };
+        let source = self
+            .services
+            .with_value(|s| s.source(first.request.key.source));
+        let me = self.services.with_value(|s| s.account.object_id.clone());
+        let read = match source {
+            Some(source) => {
+                let requests: Vec<ApprovalRequest> =
+                    items.iter().map(|(i, _)| i.request.clone()).collect();
+                source.read_back_many(&requests).await
+            }
+            None => Vec::new(),
+        };
+        let mut read = read.into_iter();
+        items
+            .into_iter()
+            .map(|(input, error)| match read.next() {
+                Some(Ok(approval)) => Settled {
+                    outcome: after_read_back(&approval, &me, input.decision),
+                    input,
+                    error,
+                    read_back_error: None,
+                },
+                Some(Err(read_back_error)) => Settled {
+                    outcome: Outcome::Unknown,
+                    input,
+                    error,
+                    read_back_error: Some(read_back_error),
+                },
+                None => Settled {
+                    outcome: Outcome::Unknown,
+                    input,
+                    error,
+                    read_back_error: None,
+                },
+            })
+            .collect()
+    }
+
+    fn finish(&self, settled: Settled, announce: bool) {
         let key = settled.input.request.key.clone();
         if settled.outcome.is_confirmed() {
             let me = self.services.with_value(|s| Person {
@@ -335,7 +424,9 @@ impl Pipeline {
         if settled.outcome.closes_request() {
             self.queue.close(&key);
         }
-        self.announcer.say(settled.message());
+        if announce {
+            self.announcer.say(settled.message());
+        }
         self.set(&key, DecisionState::Settled(Box::new(settled)));
     }
 

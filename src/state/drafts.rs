@@ -6,6 +6,8 @@
 use crate::domain::RequestKey;
 
 const PREFIX: &str = "pim-approvals.draft:";
+/// The bulk decision's justification (one for the whole batch).
+const BULK: &str = "pim-approvals.draft:bulk";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
@@ -36,6 +38,23 @@ impl Drafts {
         } else {
             let _ = storage.set_item(&key_of(request), text);
         }
+    }
+
+    /// The draft of the bulk decision's one justification, or empty.
+    pub fn load_bulk(&self) -> String {
+        storage()
+            .and_then(|s| s.get_item(BULK).ok().flatten())
+            .unwrap_or_default()
+    }
+
+    /// Saves the bulk decision's draft (an empty one is removed).
+    pub fn save_bulk(&self, text: &str) {
+        let Some(storage) = storage() else { return };
+        let _ = if text.is_empty() {
+            storage.remove_item(BULK)
+        } else {
+            storage.set_item(BULK, text)
+        };
     }
 
     pub fn remove(&self, request: &RequestKey) {

@@ -1,8 +1,9 @@
 //! What the pages share, in one `Copy` context ([`AppContext`]): the signed-in services (config,
 //! account, sources), the queue of pending requests ([`queue`]), the decision pipeline that owns every
-//! decision in flight ([`decisions`]), the approver's drafts ([`drafts`]), the session's health
+//! decision in flight ([`decisions`]), the selection and bulk decision ([`bulk`]), the approver's drafts ([`drafts`]), the session's health
 //! ([`session`]), a ticking clock for countdowns and the screen-reader announcer.
 
+pub(crate) mod bulk;
 pub(crate) mod decisions;
 pub(crate) mod drafts;
 pub(crate) mod live;
@@ -15,6 +16,7 @@ use crate::auth::Account;
 use crate::config::AppConfig;
 use crate::domain::SourceKind;
 use crate::sources::{Listing, RequestSource, SourceError, Unreadable};
+use bulk::Bulk;
 use chrono::{DateTime, Utc};
 use decisions::Decisions;
 use drafts::Drafts;
@@ -47,6 +49,8 @@ pub struct AppContext {
     services: StoredValue<Services, LocalStorage>,
     pub queue: QueueStore,
     pub decisions: Decisions,
+    /// The selection and the bulk decision.
+    pub bulk: Bulk,
     pub drafts: Drafts,
     pub session: SessionStatus,
     pub clock: Clock,
@@ -64,10 +68,12 @@ impl AppContext {
         let queue = QueueStore::new(&kinds, services.with_value(|s| s.config.risk.clone()));
         let announcer = Announcer::default();
         let drafts = Drafts;
+        let decisions = Decisions::new(services, queue, drafts, announcer);
         AppContext {
             services,
             queue,
-            decisions: Decisions::new(services, queue, drafts, announcer),
+            decisions,
+            bulk: Bulk::new(services, queue, decisions, announcer),
             drafts,
             session,
             clock: Clock::start(),

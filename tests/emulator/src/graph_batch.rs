@@ -1,6 +1,7 @@
 //! Graph JSON batching (`POST /graph/v1.0/$batch`, `/graph/beta/$batch`): at most 20 items with unique
 //! ids, each executed against the emulator's own router (so faults and the request log apply per item)
-//! with the outer Authorization header; `dependsOn` on a failed item gives 424.
+//! with the outer Authorization header; `dependsOn` on a failed item gives 424; an item with a body and
+//! no `Content-Type` header fails the whole batch with 400, as Graph's does.
 
 use crate::app::App;
 use crate::errors::graph_error;
@@ -69,8 +70,23 @@ fn parse_items(outer: &ApiRequest) -> Result<Vec<Value>, String> {
         item["method"]
             .as_str()
             .ok_or(format!("Request '{id}' has no 'method'."))?;
+        if !item["body"].is_null() && !has_content_type(item) {
+            return Err(format!(
+                "Write request id : {id} does not contain Content-Type header or body."
+            ));
+        }
     }
     Ok(items.clone())
+}
+
+/// Graph needs the inner item's `Content-Type` whenever it has a body (`headers` names are
+/// case-insensitive).
+fn has_content_type(item: &Value) -> bool {
+    item["headers"].as_object().is_some_and(|headers| {
+        headers
+            .iter()
+            .any(|(name, value)| name.eq_ignore_ascii_case("content-type") && value.is_string())
+    })
 }
 
 fn depends_on_failure(item: &Value, statuses: &HashMap<String, u16>) -> bool {

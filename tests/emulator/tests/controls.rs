@@ -407,9 +407,9 @@ async fn batch_items_have_their_own_statuses_and_faults() {
         { "id": "read", "method": "GET", "url": format!("/roleManagement/directory/roleAssignmentApprovals/{ENTRA_PENDING}"), "dependsOn": ["approve"] },
         { "id": "missing", "method": "GET", "url": "/roleManagement/directory/roleAssignmentApprovals/00000000-0000-0000-0000-000000000000" },
         { "id": "own", "method": "PATCH", "url": format!("/roleManagement/directory/roleAssignmentApprovals/{ENTRA_NOT_ADELES}/steps/x"),
-          "body": { "reviewResult": "Approve", "justification": "x" } },
+          "headers": { "Content-Type": "application/json" }, "body": { "reviewResult": "Approve", "justification": "x" } },
         { "id": "throttled", "method": "PATCH", "url": format!("/roleManagement/directory/roleAssignmentApprovals/{other}/steps/{other_step}"),
-          "body": { "reviewResult": "Deny", "justification": "no" } },
+          "headers": { "content-type": "application/json" }, "body": { "reviewResult": "Deny", "justification": "no" } },
         { "id": "after-throttle", "method": "GET", "url": "/me", "dependsOn": ["throttled"] }
     ]});
     let reply = tenant

@@ -507,6 +507,7 @@ async fn batch_items_fail_on_their_own_with_their_own_status_and_retry_after() {
         .collect();
     requests.push(json!({ "id": "write", "method": "PATCH",
         "url": format!("/roleManagement/directory/roleAssignmentApprovals/{}/steps/{step}", pending[3]),
+        "headers": { "Content-Type": "application/json" },
         "body": { "reviewResult": "Approve", "justification": "batch" } }));
     let reply = tenant
         .send(

@@ -1,0 +1,52 @@
+//! The approver's justification box, the same for a single decision and a bulk one: a required text
+//! area with the policy's length limits, a live character count, and the error in words (announced).
+
+use crate::domain::policy::JustificationPolicy;
+use leptos::prelude::*;
+
+#[component]
+pub fn JustificationField(
+    /// The textarea's id.
+    id: &'static str,
+    /// The help and error lines' ids are `{lines}-help` and `{lines}-error`.
+    lines: &'static str,
+    label: &'static str,
+    rows: u32,
+    policy: JustificationPolicy,
+    /// The text as typed (the caller loads it from, and saves it to, its draft).
+    draft: RwSignal<String>,
+    invalid: RwSignal<Option<String>>,
+    textarea: NodeRef<leptos::html::Textarea>,
+    /// Called with each new text.
+    on_input: Callback<String>,
+) -> impl IntoView {
+    let help = format!("{lines}-help");
+    let error = format!("{lines}-error");
+    let remaining = move || {
+        let used = draft.with(|t| t.trim().chars().count());
+        format!(
+            "{used} / {} characters (at least {})",
+            policy.max_length, policy.min_length
+        )
+    };
+    view! {
+        <label for=id class="field-label">
+            {label}
+            <span class="required">" (required)"</span>
+        </label>
+        <textarea
+            id=id
+            node_ref=textarea
+            rows=rows.to_string()
+            maxlength=policy.max_length.to_string()
+            aria-describedby=format!("{help} {error}")
+            aria-invalid=move || invalid.with(Option::is_some).to_string()
+            prop:value=move || draft.get()
+            on:input:target=move |ev| on_input.run(ev.target().value())
+        ></textarea>
+        <p id=help class="help">{remaining}</p>
+        <p id=error class="field-error" role="alert">
+            {move || invalid.get()}
+        </p>
+    }
+}
