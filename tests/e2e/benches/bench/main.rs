@@ -89,6 +89,18 @@ chain is built backwards from the last response before the mark, each step being
 ended last before this one started. CORS preflights do not show there; they come from the emulator's \
 request log. `--latency-ms` delays preflights too (each is one more round trip).
 - **Medians** are nearest-rank; min and max are over the runs of the row.
+
+## What this set-up does not model
+
+- **One origin for every service.** The emulator serves Graph, ARM, MIM PAM, the portal API and the \
+sign-in endpoints on one `127.0.0.1` port, so Chromium's six HTTP/1.1 connections per host are shared \
+by all of them; in production they are separate hosts. A load with more than six calls in flight \
+queues some of them here (a step of about 3 L in a chain is usually that).
+- **Uncompressed files.** The emulator serves the bundle as it is on disk (no brotli or gzip), so the \
+throttled first load downloads the raw wasm; a production server sends it compressed (see the README's \
+bundle size table for both sizes).
+- **The machine is shared**: 2 cores with other builds running; frame timing especially is noisy. The \
+scroll figure's note gives the same scroll on a blank page as the floor of this machine.
 ";
 
 fn write_results(machine: &Machine, table: &str, notes: &str, arrange: &str) {

@@ -17,6 +17,8 @@ const SCROLL_STEP_PX: u32 = 300;
 /// A frame "over 16 ms": an interval between two animation frames longer than one 60 Hz frame
 /// (16.7 ms) plus timer jitter, i.e. at least one frame was missed.
 const SLOW_FRAME_MS: f64 = 20.0;
+/// A scroll stops at the end of the list or after this long (the figure is then over the frames seen).
+const SCROLL_LIMIT_MS: u32 = 20_000;
 
 /// What one page load of the 10,000 gave.
 struct Load {
@@ -97,11 +99,12 @@ pub async fn run() -> Vec<Figure> {
             .budget(Budget::Below(5.0))
             .note(format!(
                 "`window.scrollBy(0, {SCROLL_STEP_PX})` in every animation frame from the top to the end \
-                 ({frames} frames in the last run); a frame counts as over 16 ms when the interval between \
+                 or for at most {} s ({frames}); a frame counts as over 16 ms when the interval between \
                  two `requestAnimationFrame` callbacks exceeds {SLOW_FRAME_MS} ms (a 60 Hz frame is 16.7 \
                  ms, so a literal 16 ms would count every frame). Most rows in the DOM at any point of the \
                  scroll: {max_rows}. The same scroll on a blank page of the same height (no app; what \
                  this machine's headless Chromium gives): {} of frames over 16 ms.",
+                SCROLL_LIMIT_MS / 1000,
                 crate::report::number(control, "%")
             )),
         Figure::new(SECTION, "memory after load (JS heap + wasm memory)", "MB")
@@ -257,11 +260,12 @@ async fn search(world: &World) -> (Vec<f64>, Vec<f64>, String) {
 
 /// Per scroll: the share of frames over 16 ms (%); the most rows seen in the DOM; frames of the last;
 /// the share on a blank page of the same height.
-async fn scroll(world: &World) -> (Vec<f64>, f64, usize, f64) {
+async fn scroll(world: &World) -> (Vec<f64>, f64, String, f64) {
     let mut shares = Vec::new();
     let mut max_rows: f64 = 0.0;
     let mut frames = 0;
     let mut height = 0.0;
+    let mut reached = 0.0;
     for _ in 0..SCROLLS {
         probe::network_idle(world, Duration::from_millis(500)).await;
         let result = scroll_once(world).await;
@@ -269,9 +273,15 @@ async fn scroll(world: &World) -> (Vec<f64>, f64, usize, f64) {
         max_rows = max_rows.max(result["maxRows"].as_f64().unwrap_or_default());
         frames = result["deltas"].as_array().map_or(0, Vec::len);
         height = result["height"].as_f64().unwrap_or_default();
+        reached = result["reached"].as_f64().unwrap_or_default();
     }
     let control = control_scroll(world, height).await;
-    (shares, max_rows, frames, control)
+    let progress = format!(
+        "{frames} frames in the last run, which reached {} of {} px",
+        crate::report::number(reached, ""),
+        crate::report::number(height, "")
+    );
+    (shares, max_rows, progress, control)
 }
 
 /// One scripted scroll from the top to the end of the page: the intervals between animation frames,
@@ -288,20 +298,23 @@ async fn scroll_once(world: &World) -> Value {
                       await frame(); await new Promise(r => setTimeout(r, 300));
                       const deltas = []; let last = null; let n = 0; let maxRows = 0;
                       await new Promise(resolve => {{
+                        let first = null;
                         const step = ts => {{
+                          if (first === null) first = ts;
                           if (last !== null) deltas.push(ts - last);
                           last = ts;
                           if (n++ % 10 === 0) maxRows = Math.max(maxRows,
                               document.querySelectorAll('[data-testid=queue-row]').length);
                           const before = window.scrollY;
                           window.scrollBy(0, {SCROLL_STEP_PX});
-                          if (window.scrollY === before && n > 2) resolve(); else requestAnimationFrame(step);
+                          const atEnd = window.scrollY === before && n > 2;
+                          if (atEnd || ts - first > {SCROLL_LIMIT_MS}) resolve(); else requestAnimationFrame(step);
                         }};
                         requestAnimationFrame(step);
                       }});
                       const last_row = [...document.querySelectorAll('[data-testid=queue-row]')].pop();
                       window.scrollTo(0, 0);
-                      done({{ deltas, maxRows, height: document.documentElement.scrollHeight, lastIndex: last_row ? last_row.getAttribute('aria-rowindex') : null }});
+                      done({{ deltas, maxRows, reached: window.scrollY + window.innerHeight, height: document.documentElement.scrollHeight, lastIndex: last_row ? last_row.getAttribute('aria-rowindex') : null }});
                     }})();"#
                 ),
                 vec![],
