@@ -313,8 +313,9 @@ async fn scroll_once(world: &World) -> Value {
                         requestAnimationFrame(step);
                       }});
                       const last_row = [...document.querySelectorAll('[data-testid=queue-row]')].pop();
+                      const reached = window.scrollY + window.innerHeight;
                       window.scrollTo(0, 0);
-                      done({{ deltas, maxRows, reached: window.scrollY + window.innerHeight, height: document.documentElement.scrollHeight, lastIndex: last_row ? last_row.getAttribute('aria-rowindex') : null }});
+                      done({{ deltas, maxRows, reached, height: document.documentElement.scrollHeight, lastIndex: last_row ? last_row.getAttribute('aria-rowindex') : null }});
                     }})();"#
                 ),
                 vec![],
