@@ -2,6 +2,7 @@
 #
 #   make demo    the app on the demo tenant (tenant emulator) at http://127.0.0.1:8080/
 #   make test    every check and test suite (what CI runs through .ci/run)
+#   make bench   the benchmark: figures and budgets into bench/RESULTS.md and the README (not in make test)
 #
 # Every target first installs what it needs (see .ci/tools.sh); installs are skipped when the right
 # version is already there. Variables can be overridden: `make demo APP_PORT=8081 API_PORT=8401`.
@@ -42,13 +43,14 @@ E2E_THREADS ?= 2
 export CARGO_PROFILE_DEV_DEBUG ?= line-tables-only
 
 .PHONY: help tools tools-rust tools-build tools-test tools-browser demo build build-subpath emulator size \
-        test lint fmt-check clippy clippy-wasm test-unit test-wasm test-e2e clean distclean
+        bench test lint fmt-check clippy clippy-wasm test-unit test-wasm test-e2e clean distclean
 
 help:
 	@echo "make demo    build the app and run it on the demo tenant: http://127.0.0.1:$(APP_PORT)$(APP_BASE)"
 	@echo "make test    fmt, clippy (native + wasm), unit tests, wasm browser tests, release build, e2e tests"
 	@echo "make build   release bundle into $(DIST)/"
 	@echo "make size    release bundle size (raw and brotli), with and without wasm-opt"
+	@echo "make bench   the benchmark (10,000 requests, latency, throttled first load): bench/RESULTS.md"
 	@echo "make tools   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt + axe-core from npm, chromium)"
 	@echo "make clean   remove $(DIST)/ and cargo's target/ (distclean: also .tools/)"
 
@@ -103,6 +105,25 @@ demo: build emulator
 size: tools-build
 	@$(TOOLS) brotli
 	@DIST="$(DIST)" PUBLIC_URL="$(PUBLIC_URL)" $(ROOT)/.ci/bundle-size.sh
+
+# ---------------------------------------------------------------------------------------------
+# Benchmark (not part of make test): the release bundle in its own dist dir, the domain's arrange step
+# natively, then every browser figure against the emulator built optimised (Cargo's bench profile,
+# here without LTO to keep the build short). Prints the table, writes bench/RESULTS.md and the README's
+# bench section, and fails naming each budget missed. BENCH_ONLY=1,4 runs some groups, writes nothing.
+
+BENCH_TARGET := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
+BENCH_DIST ?= $(BENCH_TARGET)/bench-dist
+
+bench: export CARGO_PROFILE_BENCH_LTO = false
+bench: export CARGO_PROFILE_BENCH_CODEGEN_UNITS = 16
+bench: export CARGO_PROFILE_BENCH_OPT_LEVEL = 2
+bench: tools-test
+	trunk build --release --offline --dist "$(BENCH_DIST)" --public-url /
+	cargo bench -p e2e --bench bench --no-run
+	cargo bench --bench arrange | tee "$(BENCH_TARGET)/bench-arrange.txt"
+	PIM_DIST="$(BENCH_DIST)" BENCH_ARRANGE="$(BENCH_TARGET)/bench-arrange.txt" \
+	  $(REAP) cargo bench -p e2e --bench bench
 
 # ---------------------------------------------------------------------------------------------
 # Tests (in this order; each step stops the run on failure)

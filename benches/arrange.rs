@@ -2,7 +2,7 @@
 //! domain code (`domain::queue::arrange` over entries whose keys were made once, on arrival); this
 //! measures it natively on 10,000 requests.
 //!
-//! Run: `cargo bench --bench arrange`.
+//! Run: `cargo bench --bench arrange` (`make bench` runs it and puts its lines in `bench/RESULTS.md`).
 
 use chrono::{Duration, TimeZone, Utc};
 use pim_approvals::domain::queue::{arrange, Column, Filter, QueueEntry, Sort};
@@ -61,8 +61,10 @@ fn time<F: FnMut() -> usize>(label: &str, runs: usize, mut f: F) {
     }
     samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
     println!(
-        "  {label}: median {:.2} ms ({kept} rows, {runs} runs)",
-        samples[runs / 2]
+        "  {label}: median {:.2} ms (min {:.2}, max {:.2}; {kept} rows, {runs} runs)",
+        samples[runs / 2],
+        samples[0],
+        samples[runs - 1]
     );
 }
 

@@ -905,3 +905,49 @@ impl World {
         entries.as_array().cloned().unwrap_or_default()
     }
 }
+
+// --- DevTools and network emulation (for `make bench`) ---
+
+/// The repository's root directory (where `make` runs).
+pub fn repository_root() -> PathBuf {
+    repo_root()
+}
+
+/// A network profile for ChromeDriver's network emulation: added round-trip time and throughput.
+#[derive(Clone, Copy, Debug)]
+pub struct NetworkProfile {
+    pub name: &'static str,
+    pub rtt_ms: u64,
+    pub down_bytes_per_sec: u64,
+    pub up_bytes_per_sec: u64,
+}
+
+impl World {
+    /// Runs a DevTools protocol command on the current page (ChromeDriver's `goog/cdp/execute`) and
+    /// returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.browser
+            .issue_cmd(ChromeCommand {
+                path: "goog/cdp/execute",
+                body: json!({ "cmd": cmd, "params": params }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("DevTools {cmd}: {e}"))
+    }
+
+    /// Throttles every request of the browser from now on (ChromeDriver's network conditions).
+    pub async fn emulate_network(&self, profile: NetworkProfile) {
+        self.browser
+            .issue_cmd(ChromeCommand {
+                path: "chromium/network_conditions",
+                body: json!({ "network_conditions": {
+                    "offline": false,
+                    "latency": profile.rtt_ms,
+                    "download_throughput": profile.down_bytes_per_sec,
+                    "upload_throughput": profile.up_bytes_per_sec,
+                } }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("network conditions {}: {e}", profile.name));
+    }
+}

@@ -22,6 +22,8 @@ pub struct Settings {
     pub base_url: String,
     pub page_size: usize,
     pub latency_ms: u64,
+    /// `--route-latency PREFIX=MS`: a path prefix's own fixed delay instead of `latency_ms`.
+    pub route_latency: Vec<(String, u64)>,
     pub token_lifetime_secs: i64,
     /// Origins CORS allows; their URLs also count as registered SPA redirect URIs.
     pub allowed_origins: Vec<String>,
@@ -42,6 +44,18 @@ pub struct Shared {
     store: Mutex<Store>,
     /// The scenario as loaded at start (plus generated requests), for `POST /_emulator/reset`.
     baseline: Scenario,
+}
+
+impl Settings {
+    /// The fixed delay of a response on `path`: the longest matching `--route-latency` prefix, else
+    /// `--latency-ms`.
+    pub fn latency_for(&self, path: &str) -> u64 {
+        self.route_latency
+            .iter()
+            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map_or(self.latency_ms, |(_, ms)| *ms)
+    }
 }
 
 impl Shared {

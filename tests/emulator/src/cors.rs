@@ -24,6 +24,11 @@ pub async fn apply_cors(State(app): State<App>, request: Request, next: Next) ->
         .map(str::to_string);
     let with_credentials = uses_cookies(request.uri().path());
     if is_preflight(&request) {
+        // A preflight is a round trip to the service like any other: the same fixed delay.
+        let latency = app.settings.latency_for(request.uri().path());
+        if latency > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+        }
         let mut response = empty_response(StatusCode::NO_CONTENT);
         if let Some(origin) = &allowed_origin {
             add_preflight_headers(response.headers_mut(), request.headers());

@@ -3,7 +3,8 @@
 //! `status`, `throttle`, `drop`, `malformed`, `unauthorized`, `stall`), others let the handler run and
 //! commit first (`afterCommit`, `conflictAfterCommit`, `stallAfterCommit`, `malformedItem`,
 //! `unknownEnum`). Faults also hit the inner requests of a Graph `$batch`, each item on its own; the
-//! fixed latency applies once, to the outer batch request. Each hit is noted in the request log.
+//! fixed latency (`--latency-ms`, or a path's `--route-latency`) applies once, to the outer batch
+//! request (CORS preflights get theirs in `cors`). Each hit is noted in the request log.
 
 use crate::app::App;
 use crate::errors::Service;
@@ -165,10 +166,11 @@ pub async fn inject_faults(State(app): State<App>, request: Request, next: Next)
         return next.run(request).await;
     }
     let is_batch_item = request.extensions().get::<BatchItem>().is_some();
-    if app.settings.latency_ms > 0 && !is_batch_item {
-        tokio::time::sleep(Duration::from_millis(app.settings.latency_ms)).await;
-    }
     let path = request.uri().path().to_string();
+    let latency = app.settings.latency_for(&path);
+    if latency > 0 && !is_batch_item {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
     let hits = app
         .faults
         .lock()

@@ -26,6 +26,10 @@ struct Args {
     /// Fixed delay added to every service response.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// A path prefix's own fixed delay instead of --latency-ms (e.g. `/oauth2/=40`); repeatable, the
+    /// longest matching prefix wins.
+    #[arg(long = "route-latency", value_parser = parse_route_latency)]
+    route_latency: Vec<(String, u64)>,
     /// Items per page on paged lists.
     #[arg(long, default_value_t = 100)]
     page_size: usize,
@@ -49,6 +53,19 @@ struct Args {
     token_lifetime_secs: i64,
 }
 
+fn parse_route_latency(value: &str) -> Result<(String, u64), String> {
+    let (prefix, ms) = value
+        .rsplit_once('=')
+        .ok_or_else(|| format!("{value:?} is not PREFIX=MS"))?;
+    if !prefix.starts_with('/') {
+        return Err(format!("{prefix:?} must start with /"));
+    }
+    let ms = ms
+        .parse()
+        .map_err(|_| format!("{ms:?} is not a number of milliseconds"))?;
+    Ok((prefix.to_string(), ms))
+}
+
 fn read_overlay(path: &PathBuf) -> Result<Map<String, Value>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -64,6 +81,7 @@ fn config_from(args: Args) -> Result<EmulatorConfig, String> {
     config.app_origins = args.app_origins;
     config.test_controls = args.test_controls;
     config.latency_ms = args.latency_ms;
+    config.route_latency = args.route_latency;
     config.page_size = args.page_size;
     config.generate = args.generate;
     config.token_lifetime_secs = args.token_lifetime_secs;

@@ -39,6 +39,39 @@ async fn latency_fault_delays_matching_requests() {
 }
 
 #[tokio::test]
+async fn route_latency_replaces_the_fixed_latency_and_preflights_pay_it_too() {
+    let tenant = Tenant::start_with(EmulatorConfig {
+        latency_ms: 250,
+        route_latency: vec![("/graph/v1.0/me".into(), 0)],
+        ..demo_config()
+    })
+    .await;
+    let token = tenant.token(ADELE, "graph").await;
+    let started = Instant::now();
+    assert_eq!(tenant.get("/graph/v1.0/me", &token).await.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "its own route latency (0) replaces --latency-ms"
+    );
+    let started = Instant::now();
+    tenant.get(G1_APPROVER, &token).await;
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    let started = Instant::now();
+    let preflight = client()
+        .request(Method::OPTIONS, tenant.url(G1_APPROVER))
+        .header("Origin", APP_ORIGIN)
+        .header("Access-Control-Request-Method", "PATCH")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "a preflight is one more round trip"
+    );
+}
+
+#[tokio::test]
 async fn throttle_fault_answers_429_with_retry_after_and_times_limits_it() {
     let tenant = Tenant::start().await;
     let token = tenant.token(ADELE, "graph").await;
