@@ -4,7 +4,7 @@
 //! last run, and exits non-zero naming every budget it missed.
 //!
 //! Groups: 1 the queue at 10,000 requests; 2 the queue load at L = 150 ms; 3 bulk approve of 100
-//! Graph requests (skipped while the build has no bulk controls); 4 one approve click; 5 the throttled
+//! Graph requests (Approve… → summary, Send → results); 4 one approve click; 5 the throttled
 //! first load. `BENCH_ONLY=1,4` runs some groups and writes nothing; `BENCH_ARRANGE=<file>` adds the
 //! native `arrange` benchmark's output (what `make bench` runs first).
 

@@ -37,10 +37,8 @@ pub struct Figure {
     pub unit: &'static str,
     pub samples: Vec<f64>,
     pub budget: Option<Budget>,
-    /// Printed under the table (what was measured, the critical path, a skip reason).
+    /// Printed under the table (what was measured, the critical path).
     pub note: Option<String>,
-    /// Set when the figure could not be measured in this build: why.
-    pub skipped: Option<String>,
 }
 
 impl Figure {
@@ -52,7 +50,6 @@ impl Figure {
             samples: Vec::new(),
             budget: None,
             note: None,
-            skipped: None,
         }
     }
 
@@ -69,13 +66,6 @@ impl Figure {
     pub fn note(mut self, note: impl Into<String>) -> Figure {
         self.note = Some(note.into());
         self
-    }
-
-    pub fn skipped(section: &'static str, name: impl Into<String>, why: &str) -> Figure {
-        Figure {
-            skipped: Some(why.to_string()),
-            ..Figure::new(section, name, "")
-        }
     }
 
     pub fn median(&self) -> Option<f64> {
@@ -164,14 +154,6 @@ pub fn table(figures: &[Figure]) -> String {
         "| | Figure | median | min | max | runs | budget | |\n|---|---|---:|---:|---:|---:|---|---|\n",
     );
     for figure in figures {
-        if let Some(why) = &figure.skipped {
-            let _ = writeln!(
-                out,
-                "| {} | {} | not measured: {why} | | | | | |",
-                figure.section, figure.name
-            );
-            continue;
-        }
         let samples = &figure.samples;
         let verdict = match figure.met() {
             Some(true) => "met",
