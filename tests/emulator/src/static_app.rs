@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// The config the app reads at start-up, pointed at this emulator, with the `--app-config-overlay`
@@ -56,10 +57,14 @@ struct StaticSite {
     base: String,
 }
 
-/// The router of the app listener.
+/// The router of the app listener. Responses are compressed (brotli, else gzip) as any production
+/// host serves a bundle, so timings over a throttled network are the ones users get.
 pub fn router(app: App, dir: PathBuf, base: String) -> Router {
     let site = Arc::new(StaticSite { app, dir, base });
-    Router::new().fallback(serve).with_state(site)
+    Router::new()
+        .fallback(serve)
+        .with_state(site)
+        .layer(CompressionLayer::new().br(true).gzip(true))
 }
 
 /// `/admin/pim` → `/admin/pim/`; `x` → `/x/`.
