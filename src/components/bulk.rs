@@ -4,7 +4,7 @@
 //! bar, then one result per request with "Retry the failed ones"). The views only read and dispatch:
 //! [`crate::state::bulk`] owns the selection and the run, the decision pipeline owns every write.
 
-use crate::components::justification::JustificationField;
+use crate::components::justification::{justification_to_send, JustificationField};
 use crate::components::source_status::SourceErrorView;
 use crate::components::untrusted::Untrusted;
 use crate::domain::bulk::{Left, Preflight, RoleGroup};
@@ -143,22 +143,14 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
     let stored = StoredValue::new(summary.clone());
     let send = move |_| {
         let text = draft.get_untracked();
-        let justification = if takes_justification {
-            match policy.validate(&text) {
-                Ok(t) => t.to_string(),
-                Err(message) => {
-                    invalid.set(Some(message.clone()));
-                    app.announcer.say(message);
-                    if let Some(el) = textarea.get_untracked() {
-                        let _ = el.focus();
-                    }
-                    return;
-                }
+        let Some(justification) =
+            justification_to_send(takes_justification, policy, &text, invalid, textarea)
+        else {
+            if let Some(message) = invalid.get_untracked() {
+                app.announcer.say(message);
             }
-        } else {
-            String::new()
+            return;
         };
-        invalid.set(None);
         stored.with_value(|summary| app.bulk.send(summary, &justification));
     };
     let per_source = summary

@@ -4,7 +4,7 @@
 //! the in-flight state, so this panel can be left and reopened mid-write without re-enabling anything.
 //! The typed justification is a draft in `sessionStorage`, kept through every failure and reload.
 
-use crate::components::justification::JustificationField;
+use crate::components::justification::{justification_to_send, JustificationField};
 use crate::components::source_status::SourceErrorView;
 use crate::components::time::LocalTime;
 use crate::domain::blockers::Blocker;
@@ -95,21 +95,11 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
     let input = StoredValue::new((request, approval));
     let submit = move |decision: Decision| {
         let text = draft.get_untracked();
-        let justification = if records_justification {
-            match policy.validate(&text) {
-                Ok(t) => t.to_string(),
-                Err(message) => {
-                    invalid.set(Some(message));
-                    if let Some(el) = textarea.get_untracked() {
-                        let _ = el.focus();
-                    }
-                    return;
-                }
-            }
-        } else {
-            String::new()
+        let Some(justification) =
+            justification_to_send(records_justification, policy, &text, invalid, textarea)
+        else {
+            return;
         };
-        invalid.set(None);
         let (request, approval) = input.get_value();
         app.decisions.decide(DecisionInput {
             request,

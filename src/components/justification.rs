@@ -4,6 +4,35 @@
 use crate::domain::policy::JustificationPolicy;
 use leptos::prelude::*;
 
+/// The justification to send: empty where the service records none (`required` false), else the typed
+/// text when the policy accepts it. When it does not, the error is shown on the field, the box takes
+/// focus, and `None` says: send nothing.
+pub fn justification_to_send(
+    required: bool,
+    policy: JustificationPolicy,
+    text: &str,
+    invalid: RwSignal<Option<String>>,
+    textarea: NodeRef<leptos::html::Textarea>,
+) -> Option<String> {
+    if !required {
+        invalid.set(None);
+        return Some(String::new());
+    }
+    match policy.validate(text) {
+        Ok(t) => {
+            invalid.set(None);
+            Some(t.to_string())
+        }
+        Err(message) => {
+            invalid.set(Some(message));
+            if let Some(el) = textarea.get_untracked() {
+                let _ = el.focus();
+            }
+            None
+        }
+    }
+}
+
 #[component]
 pub fn JustificationField(
     /// The textarea's id.

@@ -951,3 +951,34 @@ impl World {
             .unwrap_or_else(|e| panic!("network conditions {}: {e}", profile.name));
     }
 }
+
+/// Presses `key` on the page as a keyboard would (a `keydown` the app's shortcuts listen to).
+pub async fn press(world: &World, key: &str) {
+    world
+        .eval(&format!(
+            "document.dispatchEvent(new KeyboardEvent('keydown', {{ key: {key:?}, bubbles: true }})); return true;"
+        ))
+        .await;
+}
+
+/// Another approver (whose Graph `token` this is) approves Entra role `request` straight through Graph,
+/// behind the app's back.
+pub async fn approve_entra_step_as(world: &World, token: &str, request: &Value) {
+    let id = request["id"].as_str().unwrap();
+    let step = request["ids"]["stepId"].as_str().unwrap();
+    let response = world
+        .call_as(
+            token,
+            "PATCH",
+            &format!(
+                "/graph/beta/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}"
+            ),
+            Some(json!({ "reviewResult": "Approve", "justification": "Done on the bridge" })),
+        )
+        .await;
+    assert_eq!(
+        response.status().as_u16(),
+        204,
+        "approved behind the app's back"
+    );
+}

@@ -44,21 +44,9 @@ async fn fresh_cell(world: &World) {
 /// Nestor approves one of Adele's Entra requests after her queue loaded; returns its id.
 async fn decided_by_nestor(world: &World) -> String {
     let request = shared_request(world, "entraRoles").await;
-    let id = request["id"].as_str().unwrap().to_string();
-    let step = request["ids"]["stepId"].as_str().unwrap();
     let token = world.token_for(NESTOR_ID, "graph").await;
-    let response = world
-        .call_as(
-            &token,
-            "PATCH",
-            &format!(
-                "/graph/beta/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}"
-            ),
-            Some(json!({ "reviewResult": "Approve", "justification": "Done on the bridge" })),
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 204);
-    id
+    approve_entra_step_as(world, &token, &request).await;
+    request["id"].as_str().unwrap().to_string()
 }
 
 /// The requests whose 24-hour window closes within `minutes` expire in the tenant (the browser's
@@ -405,14 +393,6 @@ async fn a_source_failing_mid_way_then_retry_the_failed_ones_resends_only_those(
 }
 
 /// Presses `key` on the page (the queue listens on the document).
-async fn press(world: &World, key: &str) {
-    world
-        .eval(&format!(
-            "document.dispatchEvent(new KeyboardEvent('keydown', {{ key: {key:?}, bubbles: true }})); return true;"
-        ))
-        .await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn x_selects_the_keyboard_row_and_the_selection_survives_sorting_and_search() {
     let world = World::start().await;

@@ -345,14 +345,7 @@ async fn missing_consent_is_told_apart_from_a_missing_role() {
 }
 
 /// The context permissions the app asks for silently (README, "App registration").
-const CONTEXT_SCOPES: [&str; 6] = [
-    "RoleManagementPolicy.Read.Directory",
-    "RoleManagementPolicy.Read.AzureADGroup",
-    "RoleEligibilitySchedule.Read.Directory",
-    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
-    "User.Read.All",
-    "AuditLog.Read.All",
-];
+use tenant_emulator::CONTEXT_PERMISSIONS as CONTEXT_SCOPES;
 
 /// Token requests (code or refresh grant) whose form names `scope`.
 fn token_requests_for<'a>(log: &'a [Value], scope: &str) -> Vec<&'a Value> {

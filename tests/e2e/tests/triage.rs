@@ -5,14 +5,6 @@ use e2e::*;
 use serde_json::{json, Value};
 
 /// Presses `key` on the page (the queue listens on the document).
-async fn press(world: &World, key: &str) {
-    world
-        .eval(&format!(
-            "document.dispatchEvent(new KeyboardEvent('keydown', {{ key: {key:?}, bubbles: true }})); return true;"
-        ))
-        .await;
-}
-
 async fn focused_row_index(world: &World) -> Value {
     world
         .eval("const row = document.activeElement && document.activeElement.closest('[data-testid=queue-row]'); return row ? row.getAttribute('aria-rowindex') : null;")
@@ -119,18 +111,7 @@ async fn live_refresh_shows_a_new_request_and_drops_one_decided_elsewhere() {
         .find(|r| r["id"] == id)
         .cloned()
         .unwrap();
-    let step = decided["ids"]["stepId"].as_str().unwrap();
-    let response = world
-        .call_as(
-            &token,
-            "PATCH",
-            &format!(
-                "/graph/beta/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}"
-            ),
-            Some(json!({ "reviewResult": "Approve", "justification": "Done on the bridge" })),
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 204);
+    approve_entra_step_as(&world, &token, &decided).await;
 
     // Within one refresh interval (15 s) and without a reload: the new one is marked, the decided one gone.
     let note = world

@@ -29,6 +29,16 @@ pub const APP_PERMISSIONS: [&str; 9] = [
     "User.Read",
     "RoleAssignmentSchedule.ReadWrite.Directory",
     "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+    CONTEXT_PERMISSIONS[0],
+    CONTEXT_PERMISSIONS[1],
+    CONTEXT_PERMISSIONS[2],
+    CONTEXT_PERMISSIONS[3],
+    CONTEXT_PERMISSIONS[4],
+    CONTEXT_PERMISSIONS[5],
+];
+
+/// The decision context's optional permissions (the app asks for them silently, never at sign-in).
+pub const CONTEXT_PERMISSIONS: [&str; 6] = [
     "RoleManagementPolicy.Read.Directory",
     "RoleManagementPolicy.Read.AzureADGroup",
     "RoleEligibilitySchedule.Read.Directory",
@@ -36,7 +46,6 @@ pub const APP_PERMISSIONS: [&str; 9] = [
     "User.Read.All",
     "AuditLog.Read.All",
 ];
-
 /// The scope names withheld for `user_id`: the tenant's and the user's own (a bare name is Graph's).
 fn withheld(app: &Shared, user_id: &str) -> Vec<String> {
     let store = app.store();

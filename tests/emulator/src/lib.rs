@@ -54,6 +54,7 @@ mod store;
 mod tokens;
 mod users;
 
+pub use consent::CONTEXT_PERMISSIONS;
 pub use identity::pkce_challenge;
 pub use scenario::{Scenario, Source};
 

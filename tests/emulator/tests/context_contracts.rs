@@ -1099,14 +1099,8 @@ async fn a_missing_consent_reads_differently_from_a_missing_role() {
 /// The approval flow's Graph scopes: what the app asks for at sign-in.
 const SIGN_IN_GRAPH_SCOPES: &str =
     "User.Read RoleAssignmentSchedule.ReadWrite.Directory PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup";
-const CONTEXT_SCOPES: [&str; 6] = [
-    "RoleManagementPolicy.Read.Directory",
-    "RoleManagementPolicy.Read.AzureADGroup",
-    "RoleEligibilitySchedule.Read.Directory",
-    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
-    "User.Read.All",
-    "AuditLog.Read.All",
-];
+/// The context permissions the app asks for silently (README, "App registration").
+use tenant_emulator::CONTEXT_PERMISSIONS as CONTEXT_SCOPES;
 const VERIFIER: &str = "context-contract-verifier-0123456789-abcdefghijklmnop";
 
 fn graph_scope_list(names: &str) -> String {
