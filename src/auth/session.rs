@@ -83,6 +83,11 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// This tab has a sign-in to restore (a live one, or an ended one the app offers to renew).
+pub fn has_stored_session() -> bool {
+    storage().is_some_and(|s| s.get_item(SESSION_KEY).ok().flatten().is_some())
+}
+
 impl OAuthSession {
     /// Restores a session from `sessionStorage` if this tab has one.
     pub fn new(config: Rc<AppConfig>, redirect_uri: String) -> Self {

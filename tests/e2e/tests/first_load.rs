@@ -1,0 +1,94 @@
+//! The first load (issue 12): a visitor without a session downloads only the small entry module before
+//! the sign-in button is usable, the full app is prefetched while the button is on screen, and the deep
+//! link → sign-in → same request path works through the split; with a session the full app loads at
+//! once.
+
+use e2e::*;
+use serde_json::Value;
+
+/// The full app's module and wasm, as the build named them in `<meta name="pim-approvals:app">`.
+async fn app_files(world: &World) -> Vec<String> {
+    let content = world
+        .eval("return document.querySelector(\"meta[name='pim-approvals:app']\").content;")
+        .await;
+    let content = content.as_str().expect("the build names the full app");
+    content.split(' ').map(str::to_string).collect()
+}
+
+/// `[{name, initiatorType, startTime, responseEnd}]` of every resource the page fetched.
+async fn resources(world: &World) -> Vec<Value> {
+    let list = world
+        .eval(
+            "return performance.getEntriesByType('resource').map(e => ({name: e.name, \
+             initiatorType: e.initiatorType, startTime: e.startTime, responseEnd: e.responseEnd}));",
+        )
+        .await;
+    list.as_array().cloned().unwrap_or_default()
+}
+
+fn fetched<'a>(list: &'a [Value], file: &str) -> Vec<&'a Value> {
+    list.iter()
+        .filter(|e| e["name"].as_str().is_some_and(|n| n.ends_with(file)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visitor_without_a_session_loads_the_entry_and_prefetches_the_app() {
+    let world = World::start().await;
+    world.goto("/").await;
+    world.wait_for("#sign-in").await;
+    let app = app_files(&world).await;
+    assert_eq!(app.len(), 2, "{app:?}");
+    // The prefetch starts once the button is up; wait for both files to arrive.
+    world
+        .wait_for_script(
+            &format!(
+                "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('{}') \
+                 || e.name.endsWith('{}')).length;",
+                app[0], app[1]
+            ),
+            |count| count.as_u64().unwrap_or(0) >= 2,
+            "the full app is prefetched",
+        )
+        .await;
+    let list = resources(&world).await;
+    let entry_wasm_end = list
+        .iter()
+        .filter(|e| {
+            let name = e["name"].as_str().unwrap_or_default();
+            name.ends_with(".wasm") && !app.iter().any(|file| name.ends_with(file.as_str()))
+        })
+        .map(|e| e["responseEnd"].as_f64().unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    assert!(
+        entry_wasm_end > 0.0,
+        "the entry's wasm was loaded: {list:?}"
+    );
+    for file in &app {
+        let hits = fetched(&list, file);
+        assert_eq!(hits.len(), 1, "{file} fetched once: {list:?}");
+        assert_eq!(hits[0]["initiatorType"], "link", "{file} is a prefetch");
+        assert!(
+            hits[0]["startTime"].as_f64().unwrap_or(0.0) >= entry_wasm_end,
+            "{file} was fetched only after the entry ran: {list:?}"
+        );
+    }
+    assert_eq!(
+        fetched(&list, "config.json").len(),
+        1,
+        "config.json once (preloaded and used): {list:?}"
+    );
+    world.screenshot("first-load-sign-in-1280").await;
+    world.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deep_link_survives_the_sign_in_through_the_entry() {
+    let world = World::start().await;
+    world.sign_in_through_deep_link("entraRoles").await;
+    // With a session, a reload goes to the full app at once.
+    world.browser.refresh().await.expect("reload");
+    world.wait_for("[data-testid=request-detail]").await;
+    assert!(!world.exists("[data-testid=sign-in-page]").await);
+    world.finish().await;
+}
