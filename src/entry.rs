@@ -1,20 +1,19 @@
-//! The first thing a browser runs (the `entry` binary, without Leptos): it decides between the sign-in
-//! screen and the full app, so that a visitor without a session downloads only this small module.
+//! The sign-in screen for a visitor without a session (the `entry` binary, without Leptos), so that
+//! such a visitor downloads only this small module.
 //!
-//! - A session in this tab, a sign-in response in the address (`?code=…&state=…` or `?error=…`), or a
-//!   host portal's frame: the full app is loaded straight away.
-//! - Otherwise `config.json` is read (preloaded by `index.html`), the sign-in screen is shown, its
-//!   button starts the same [`OAuthSession::begin_sign_in`] as the app, and the full app is prefetched
-//!   while the button is on screen, so the redirect back finds it in the cache.
+//! `src/bootstrap.js` (inlined into `index.html` at build time) loads this module only when the tab
+//! has no session, the address carries no sign-in response and the page is not framed; otherwise it
+//! loads the full app (the `pim-approvals` binary) directly, through a dynamic `import()` of a
+//! same-origin module, which the strict CSP allows.
+//!
+//! - `config.json` is read (preloaded by `index.html`), the sign-in screen is shown, its button starts
+//!   the same [`OAuthSession::begin_sign_in`] as the app, and the full app is prefetched while the
+//!   button is on screen, so the redirect back finds it in the cache.
 //! - An unreadable `config.json`: the full app is loaded, and shows its configuration error page.
-//!
-//! The full app (the `pim-approvals` binary) is a second wasm-bindgen module whose content-hashed file
-//! names `.ci/app-module.sh` writes into `<meta name="pim-approvals:app">` at build time; it is started
-//! through a dynamic `import()` of a same-origin module, which the strict CSP allows.
 
-use crate::auth::oauth::{self, RedirectParams};
-use crate::auth::session::{self, OAuthSession};
-use crate::auth::{embed, AuthError};
+use crate::auth::oauth;
+use crate::auth::session::OAuthSession;
+use crate::auth::AuthError;
 use crate::{boot, routes, theme};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -29,24 +28,23 @@ pub const BUTTON: &str = "Sign in with Microsoft";
 
 /// The `id` of what this module shows; the full app removes it when it mounts.
 const SCREEN_ID: &str = "entry";
-const APP_META: &str = "meta[name='pim-approvals:app']";
 
 #[wasm_bindgen(inline_js = r#"
-export function load_app(js, wasm) {
-  const base = document.baseURI;
-  return import(new URL(js, base).href).then((app) => app.default({ module_or_path: new URL(wasm, base).href }));
+export function load_app() {
+  return window.pimApprovals.load("app");
 }
-export function prefetch(href) {
-  const link = document.createElement("link");
-  link.rel = "prefetch";
-  link.href = href;
-  document.head.appendChild(link);
+export function prefetch_app() {
+  for (const file of window.pimApprovals.files("app")) {
+    const link = Object.assign(document.createElement("link"), { rel: "prefetch", href: file, crossOrigin: "anonymous" });
+    document.head.append(link);
+  }
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(catch)]
-    fn load_app(js: &str, wasm: &str) -> Result<js_sys::Promise, JsValue>;
-    fn prefetch(href: &str);
+    /// Starts the full app through `src/bootstrap.js` (which shows an alert when it cannot).
+    fn load_app() -> js_sys::Promise;
+    /// Asks the browser to fetch the full app's module and wasm while it is idle.
+    fn prefetch_app();
 }
 
 /// Logs a panic's message and place to the console (an operator's first clue), without the stack
@@ -71,59 +69,15 @@ pub fn clear_screen() {
 }
 
 async fn run() {
-    if needs_app_now() {
-        return start_app().await;
-    }
     let Ok(config) = boot::load_config().await else {
-        return start_app().await;
+        let _ = wasm_bindgen_futures::JsFuture::from(load_app()).await;
+        return;
     };
     theme::apply(config.embedding.theme, config.embedding.density);
     let config = Rc::new(config);
     let session = OAuthSession::new(config.clone(), boot::redirect_uri(&config));
     show_sign_in(session, routes::current_route());
-    if let Some((js, wasm)) = app_files() {
-        prefetch(&js);
-        prefetch(&wasm);
-    }
-}
-
-/// A session to restore, a sign-in to finish, or a host portal around the app.
-fn needs_app_now() -> bool {
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    session::has_stored_session()
-        || RedirectParams::parse(&search).is_sign_in_response()
-        || embed::is_embedded()
-}
-
-/// The full app's module and wasm, relative to the base URL.
-fn app_files() -> Option<(String, String)> {
-    let content = document()?
-        .query_selector(APP_META)
-        .ok()??
-        .get_attribute("content")?;
-    let (js, wasm) = content.split_once(' ')?;
-    Some((js.to_string(), wasm.to_string()))
-}
-
-async fn start_app() {
-    show_status("Loading PIM Approvals…", false);
-    let loaded = match app_files() {
-        Some((js, wasm)) => match load_app(&js, &wasm) {
-            Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
-                .await
-                .map(|_| ()),
-            Err(e) => Err(e),
-        },
-        None => Err(JsValue::from_str("the build names no app module")),
-    };
-    if loaded.is_err() {
-        show_status(
-            "PIM Approvals could not be loaded. Check your connection and reload the page.",
-            true,
-        );
-    }
+    prefetch_app();
 }
 
 fn document() -> Option<Document> {
@@ -139,17 +93,6 @@ fn element(document: &Document, tag: &str, class: &str, text: &str) -> Option<El
         element.set_text_content(Some(text));
     }
     Some(element)
-}
-
-/// Replaces the screen with one line: a status, or an alert.
-fn show_status(text: &str, alert: bool) {
-    let Some(document) = document() else { return };
-    clear_screen();
-    if let (Some(line), Some(body)) = (element(&document, "p", "boot", text), document.body()) {
-        line.set_id(SCREEN_ID);
-        let _ = line.set_attribute("role", if alert { "alert" } else { "status" });
-        let _ = body.append_child(&line);
-    }
 }
 
 /// The sign-in screen: the same markup, test ids and sentences as the app's sign-in page.

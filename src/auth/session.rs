@@ -18,6 +18,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 const PENDING_KEY: &str = "pim-approvals.sign-in";
+/// Where a session survives a reload; `src/bootstrap.js` checks this key to load the full app at once.
 const SESSION_KEY: &str = "pim-approvals.session";
 /// Renew a token this long before it expires.
 const RENEW_MARGIN_MS: f64 = 5.0 * 60.0 * 1000.0;
@@ -81,11 +82,6 @@ fn storage() -> Option<web_sys::Storage> {
 
 fn now_ms() -> f64 {
     js_sys::Date::now()
-}
-
-/// This tab has a sign-in to restore (a live one, or an ended one the app offers to renew).
-pub fn has_stored_session() -> bool {
-    storage().is_some_and(|s| s.get_item(SESSION_KEY).ok().flatten().is_some())
 }
 
 impl OAuthSession {
@@ -385,5 +381,22 @@ impl TokenSource for OAuthSession {
             .tokens
             .get(resource, fresh, move || session.refresh_now(target))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SESSION_KEY;
+
+    /// The bootstrap script decides between the sign-in entry and the full app by this key, before
+    /// any wasm runs: it must name the same one.
+    #[test]
+    fn the_bootstrap_script_checks_the_session_key() {
+        let script = include_str!("../bootstrap.js");
+        let check = format!("sessionStorage.getItem(\"{SESSION_KEY}\")");
+        assert!(
+            script.contains(&check),
+            "src/bootstrap.js must read {check}"
+        );
     }
 }

@@ -1,18 +1,39 @@
 //! The first load (issue 12): a visitor without a session downloads only the small entry module before
 //! the sign-in button is usable, the full app is prefetched while the button is on screen, and the deep
-//! link → sign-in → same request path works through the split; with a session the full app loads at
-//! once.
+//! link → sign-in → same request path works through the split; after the sign-in redirect and with a
+//! session the full app loads at once, without the entry. The strict CSP reports nothing on the way.
 
 use e2e::*;
 use serde_json::Value;
 
-/// The full app's module and wasm, as the build named them in `<meta name="pim-approvals:app">`.
-async fn app_files(world: &World) -> Vec<String> {
+/// A module's JS and wasm (`entry` or `app`), as the build named them in `<meta name="pim-approvals:…">`.
+async fn module_files(world: &World, module: &str) -> Vec<String> {
     let content = world
-        .eval("return document.querySelector(\"meta[name='pim-approvals:app']\").content;")
+        .eval(&format!(
+            "return document.querySelector(\"meta[name='pim-approvals:{module}']\").content;"
+        ))
         .await;
-    let content = content.as_str().expect("the build names the full app");
-    content.split(' ').map(str::to_string).collect()
+    let content = content.as_str().expect("the build names the module");
+    let files: Vec<String> = content.split(' ').map(str::to_string).collect();
+    assert_eq!(files.len(), 2, "{module}: {files:?}");
+    files
+}
+
+async fn app_files(world: &World) -> Vec<String> {
+    module_files(world, "app").await
+}
+
+/// Every Content-Security-Policy violation Chromium logged to the console since the last look.
+async fn csp_violations(world: &World) -> Vec<Value> {
+    world
+        .console()
+        .await
+        .into_iter()
+        .filter(|e| {
+            let message = e["message"].as_str().unwrap_or("");
+            message.contains("Content Security Policy") || message.contains("Refused to")
+        })
+        .collect()
 }
 
 /// `[{name, initiatorType, startTime, responseEnd}]` of every resource the page fetched.
@@ -38,7 +59,17 @@ async fn a_visitor_without_a_session_loads_the_entry_and_prefetches_the_app() {
     world.goto("/").await;
     world.wait_for("#sign-in").await;
     let app = app_files(&world).await;
-    assert_eq!(app.len(), 2, "{app:?}");
+    let entry = module_files(&world, "entry").await;
+    // Before the prefetch: the entry, and nothing of the full app.
+    let before = resources(&world).await;
+    for file in &entry {
+        assert_eq!(fetched(&before, file).len(), 1, "{file} once: {before:?}");
+    }
+    let app_wasm_early = fetched(&before, &app[1]);
+    assert!(
+        app_wasm_early.iter().all(|e| e["initiatorType"] == "link"),
+        "the full app's wasm is at most prefetched before Sign in: {before:?}"
+    );
     // The prefetch starts once the button is up; wait for both files to arrive.
     world
         .wait_for_script(
@@ -78,6 +109,7 @@ async fn a_visitor_without_a_session_loads_the_entry_and_prefetches_the_app() {
         1,
         "config.json once (preloaded and used): {list:?}"
     );
+    assert_eq!(csp_violations(&world).await, Vec::<Value>::new());
     world.screenshot("first-load-sign-in-1280").await;
     world.finish().await;
 }
@@ -85,10 +117,32 @@ async fn a_visitor_without_a_session_loads_the_entry_and_prefetches_the_app() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deep_link_survives_the_sign_in_through_the_entry() {
     let world = World::start().await;
+    world.goto("/").await;
+    world.wait_for("#sign-in").await;
+    let entry = module_files(&world, "entry").await;
+    let app = app_files(&world).await;
     world.sign_in_through_deep_link("entraRoles").await;
-    // With a session, a reload goes to the full app at once.
+    // The page after the sign-in redirect loaded the full app, not the entry.
+    assert_signed_in_load(&world, &entry, &app).await;
+    // With a session, a reload goes to the full app at once, again without the entry.
     world.browser.refresh().await.expect("reload");
     world.wait_for("[data-testid=request-detail]").await;
     assert!(!world.exists("[data-testid=sign-in-page]").await);
+    assert_signed_in_load(&world, &entry, &app).await;
+    assert_eq!(csp_violations(&world).await, Vec::<Value>::new());
     world.finish().await;
+}
+
+/// This document fetched the full app's module and wasm and none of the entry's files.
+async fn assert_signed_in_load(world: &World, entry: &[String], app: &[String]) {
+    let list = resources(world).await;
+    for file in entry {
+        assert!(
+            fetched(&list, file).is_empty(),
+            "{file} not fetched: {list:?}"
+        );
+    }
+    for file in app {
+        assert!(!fetched(&list, file).is_empty(), "{file} fetched: {list:?}");
+    }
 }
