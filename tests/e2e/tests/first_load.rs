@@ -146,3 +146,31 @@ async fn assert_signed_in_load(world: &World, entry: &[String], app: &[String]) 
         assert!(!fetched(&list, file).is_empty(), "{file} fetched: {list:?}");
     }
 }
+
+/// The entry's sign-in screen at 1280 and 360 px, light and dark (the system's colour scheme), in
+/// tests/e2e/screenshots/ to be compared with the app's own sign-in page (`sign-in-*.png`).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_entry_sign_in_screen_at_both_widths_and_schemes() {
+    for width in [1280, 360] {
+        let world = World::start_with(Options {
+            width,
+            height: 800,
+            ..Options::default()
+        })
+        .await;
+        for scheme in ["light", "dark"] {
+            world.prefer_color_scheme(scheme).await;
+            world.goto("/").await;
+            world.wait_for("#sign-in").await;
+            let dark = world
+                .eval("return matchMedia('(prefers-color-scheme: dark)').matches;")
+                .await;
+            assert_eq!(dark, Value::Bool(scheme == "dark"), "{scheme}");
+            world
+                .full_screenshot(&format!("first-load-sign-in-{width}-{scheme}"), width)
+                .await;
+        }
+        assert_eq!(csp_violations(&world).await, Vec::<Value>::new());
+        world.finish().await;
+    }
+}
