@@ -110,6 +110,24 @@ async fn a_visitor_without_a_session_loads_the_entry_and_prefetches_the_app() {
         "config.json once (preloaded and used): {list:?}"
     );
     assert_eq!(csp_violations(&world).await, Vec::<Value>::new());
+    // The check sees a violation: an inline script the policy has no hash for is refused and logged.
+    world
+        .eval("const s = document.createElement('script'); s.textContent = 'window.__planted = 1;'; document.head.append(s); return true;")
+        .await;
+    let planted = wait_until("the planted inline script is reported", || async {
+        let seen = csp_violations(&world).await;
+        if seen.is_empty() {
+            Err("no report yet".to_string())
+        } else {
+            Ok(seen)
+        }
+    })
+    .await;
+    assert!(!planted.is_empty());
+    assert_eq!(
+        world.eval("return window.__planted === undefined;").await,
+        Value::Bool(true)
+    );
     world.screenshot("first-load-sign-in-1280").await;
     world.finish().await;
 }
