@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Prints the Content-Security-Policy header to serve with a built PIM Approvals bundle.
 #   .ci/csp.sh [DIST] [FRAME_ANCESTORS] [CONNECT_SRC...]
-# Trunk's inline loader script is allowed by its SHA-256 hash (it changes with every build, so run this
-# after each build); no 'unsafe-inline'. FRAME_ANCESTORS is 'none' unless the app is embedded, e.g.
-# "https://admin.contoso.com". CONNECT_SRC defaults to Microsoft's endpoints; add mimPamBaseUrl and
-# portalApiBaseUrl when those sources are on.
+# The inline bootstrap script (src/bootstrap.js, inlined by .ci/app-module.sh) is allowed by its
+# SHA-256 hash (it changes only with that file, but run this after each build); no 'unsafe-inline'.
+# FRAME_ANCESTORS is 'none' unless the app is embedded, e.g. "https://admin.contoso.com". CONNECT_SRC
+# defaults to Microsoft's endpoints; add mimPamBaseUrl and portalApiBaseUrl when those sources are on.
 set -euo pipefail
 dist=${1:-dist}
 ancestors=${2:-"'none'"}

@@ -139,7 +139,7 @@ fn services(
     }
 }
 
-fn redirect_uri(config: &AppConfig) -> String {
+pub(crate) fn redirect_uri(config: &AppConfig) -> String {
     config.redirect_uri.clone().unwrap_or_else(|| {
         let origin = web_sys::window()
             .and_then(|w| w.location().origin().ok())
@@ -148,7 +148,7 @@ fn redirect_uri(config: &AppConfig) -> String {
     })
 }
 
-async fn load_config() -> Result<AppConfig, ConfigError> {
+pub(crate) async fn load_config() -> Result<AppConfig, ConfigError> {
     let unreadable = |problem: String| ConfigError {
         field: None,
         problem,

@@ -1,6 +1,9 @@
-//! Entry point: install the panic hook and mount the app on `<body>`.
+//! The full app: log panics, take down the entry's screen and mount the app on `<body>`. The `entry`
+//! binary ([`pim_approvals::entry`]) loads this module when a session, a sign-in response or a host
+//! portal needs it.
 
 fn main() {
-    console_error_panic_hook::set_once();
+    pim_approvals::entry::log_panics();
+    pim_approvals::entry::clear_screen();
     leptos::mount::mount_to_body(pim_approvals::app::App);
 }

@@ -20,6 +20,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 const PENDING_KEY: &str = "pim-approvals.sign-in";
+/// Where a session survives a reload; `src/bootstrap.js` checks this key to load the full app at once.
 const SESSION_KEY: &str = "pim-approvals.session";
 /// Renew a token this long before it expires.
 const RENEW_MARGIN_MS: f64 = 5.0 * 60.0 * 1000.0;
@@ -395,5 +396,22 @@ impl TokenSource for OAuthSession {
             .tokens
             .get(resource, fresh, move || session.refresh_now(target))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SESSION_KEY;
+
+    /// The bootstrap script decides between the sign-in entry and the full app by this key, before
+    /// any wasm runs: it must name the same one.
+    #[test]
+    fn the_bootstrap_script_checks_the_session_key() {
+        let script = include_str!("../bootstrap.js");
+        let check = format!("sessionStorage.getItem(\"{SESSION_KEY}\")");
+        assert!(
+            script.contains(&check),
+            "src/bootstrap.js must read {check}"
+        );
     }
 }

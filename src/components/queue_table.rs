@@ -45,7 +45,8 @@ pub fn QueueTable() -> impl IntoView {
         } else {
             shown.get().saturating_sub(first + len)
         };
-        format!("{}px", rows as f64 * height)
+        // Whole pixels (row heights are measured in whole pixels): no float formatting in the bundle.
+        format!("{}px", (rows as f64 * height).round() as u64)
     };
     // A key moved the cursor: bring its row into view (the row focuses itself once rendered).
     let cursor = expect_context::<KeyboardCursor>();

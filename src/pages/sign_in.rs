@@ -1,17 +1,11 @@
-//! The signed-out page: one button that starts the Microsoft sign-in, and any sign-in error.
+//! The signed-out page of the full app (after a failed sign-in redirect, or embedded with its own
+//! sign-in): one button that starts the Microsoft sign-in, and any sign-in error. A visitor who arrives
+//! without a session sees the same screen from [`crate::entry`] instead.
 
 use crate::auth::session::OAuthSession;
 use crate::auth::AuthError;
+use crate::entry::{login_hint, BUTTON, HELP, LEAD};
 use leptos::prelude::*;
-
-/// `?login_hint=` on the app's address is passed on to the sign-in page.
-fn login_hint() -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    search.trim_start_matches('?').split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == "login_hint").then(|| crate::auth::oauth::decode(v))
-    })
-}
 
 #[component]
 pub fn SignInPage(
@@ -41,14 +35,12 @@ pub fn SignInPage(
     view! {
         <main id="main" class="page standalone sign-in" data-testid="sign-in-page">
             <h1>"PIM Approvals"</h1>
-            <p class="lead">
-                "Approve or deny just-in-time privileged access requests from Entra roles, PIM for Groups, Azure resources, MIM PAM and your admin portal, in one queue."
-            </p>
+            <p class="lead">{LEAD}</p>
             {move || failure.get().map(|message| view! { <p class="banner warning" role="alert">{message}</p> })}
             <button type="button" id="sign-in" class="button primary" disabled=busy on:click=start>
-                "Sign in with Microsoft"
+                {BUTTON}
             </button>
-            <p class="help">"Sign in with the account that is named as approver; it is often a separate admin account."</p>
+            <p class="help">{HELP}</p>
         </main>
     }
 }

@@ -892,6 +892,21 @@ impl World {
             .expect("DevTools accepts the script");
     }
 
+    /// Emulates the system's `prefers-color-scheme` (`light` or `dark`) for this page and the next ones
+    /// (DevTools `Emulation.setEmulatedMedia`).
+    pub async fn prefer_color_scheme(&self, scheme: &str) {
+        self.browser
+            .issue_cmd(ChromeCommand {
+                path: "goog/cdp/execute",
+                body: json!({
+                    "cmd": "Emulation.setEmulatedMedia",
+                    "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] },
+                }),
+            })
+            .await
+            .expect("DevTools accepts the media emulation");
+    }
+
     /// The browser console's entries since the last call (`{ level, message, timestamp }`).
     pub async fn console(&self) -> Vec<Value> {
         let entries = self

@@ -141,7 +141,7 @@ async fn serve_index(site: &StaticSite, request: Request) -> Response {
     }
 }
 
-/// The bodies of the inline `<script>` elements of a page (Trunk's loader).
+/// The bodies of the inline `<script>` elements of a page (the bootstrap, `src/bootstrap.js`).
 pub fn inline_scripts(html: &str) -> Vec<&str> {
     let mut scripts = Vec::new();
     let mut rest = html;
