@@ -280,18 +280,26 @@ mod tests {
         .unwrap()
     }
 
+    /// The authorize request's parameters as the tests send them, with `login_hint` and `prompt`.
+    fn params(
+        login_hint: Option<&'static str>,
+        prompt: Option<&'static str>,
+    ) -> AuthorizeParams<'static> {
+        AuthorizeParams {
+            redirect_uri: "http://127.0.0.1:8080/",
+            state: "s",
+            nonce: "n",
+            code_challenge: "c",
+            login_hint,
+            prompt,
+        }
+    }
+
     #[test]
     fn authorize_url_asks_consent_for_every_resource_with_pkce() {
         let url = authorize_url(
             &config(),
-            &AuthorizeParams {
-                redirect_uri: "http://127.0.0.1:8080/",
-                state: "s",
-                nonce: "n",
-                code_challenge: "c",
-                login_hint: Some("adelev@contoso.onmicrosoft.com"),
-                prompt: None,
-            },
+            &params(Some("adelev@contoso.onmicrosoft.com"), None),
         );
         assert!(url.starts_with("http://127.0.0.1:8400/login/c0000000-0000-4000-8000-0000000000c0/oauth2/v2.0/authorize?client_id=d0000000"));
         assert!(url.contains("&code_challenge=c&code_challenge_method=S256"));
@@ -306,14 +314,7 @@ mod tests {
     fn silent_sign_in_asks_with_prompt_none() {
         let url = authorize_url(
             &config(),
-            &AuthorizeParams {
-                redirect_uri: "http://127.0.0.1:8080/",
-                state: "s",
-                nonce: "n",
-                code_challenge: "c",
-                login_hint: Some("adelev@contoso.onmicrosoft.com"),
-                prompt: Some("none"),
-            },
+            &params(Some("adelev@contoso.onmicrosoft.com"), Some("none")),
         );
         assert!(url.ends_with("&prompt=none"));
         assert!(needs_user("login_required"));
@@ -349,17 +350,7 @@ mod tests {
 
     #[test]
     fn sign_in_asks_only_for_the_approval_flow_and_context_scopes_come_alone() {
-        let url = authorize_url(
-            &config(),
-            &AuthorizeParams {
-                redirect_uri: "http://127.0.0.1:8080/",
-                state: "s",
-                nonce: "n",
-                code_challenge: "c",
-                login_hint: None,
-                prompt: None,
-            },
-        );
+        let url = authorize_url(&config(), &params(None, None));
         assert!(url.contains("RoleAssignmentSchedule.ReadWrite.Directory"));
         for optional in [
             "RoleManagementPolicy",

@@ -355,6 +355,20 @@ fn token_requests_for<'a>(log: &'a [Value], scope: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// Each of the three panels on its own, to look at closely: `{prefix}-{panel}.png`.
+async fn screenshot_panels(world: &World, prefix: &str) {
+    for p in ["policy", "record", "requester"] {
+        let png = world
+            .wait_for(&format!("[data-testid=context-{p}]"))
+            .await
+            .screenshot()
+            .await
+            .expect("panel screenshot");
+        let file = format!("{prefix}-{p}.png");
+        std::fs::write(screenshot_dir().join(file), png).expect("write");
+    }
+}
+
 /// Opens request `id` from the queue, inside the app (no page load: the app's memory is kept).
 async fn open_in_app(world: &World, id: &str) {
     world.click("nav[aria-label=Main] a[href='/']").await;
@@ -468,16 +482,7 @@ async fn a_tenant_without_context_consent_signs_in_and_decides_and_each_panel_sa
                 world
                     .full_screenshot(&format!("context-no-consent-{width}-{theme}"), width)
                     .await;
-                for p in ["policy", "record", "requester"] {
-                    let png = world
-                        .wait_for(&format!("[data-testid=context-{p}]"))
-                        .await
-                        .screenshot()
-                        .await
-                        .expect("panel screenshot");
-                    let file = format!("context-no-consent-{width}-{theme}-{p}.png");
-                    std::fs::write(screenshot_dir().join(file), png).expect("write");
-                }
+                screenshot_panels(&world, &format!("context-no-consent-{width}-{theme}")).await;
             }
         }
         if !shots {
@@ -637,16 +642,7 @@ async fn the_panels_pass_axe_and_are_screenshotted_at_360_and_in_dark() {
                 .full_screenshot(&format!("context-{name}-{width}-{theme}"), width)
                 .await;
             // Each panel on its own too, to look at closely.
-            for p in ["policy", "record", "requester"] {
-                let png = world
-                    .wait_for(&format!("[data-testid=context-{p}]"))
-                    .await
-                    .screenshot()
-                    .await
-                    .expect("panel screenshot");
-                let file = format!("context-{name}-{width}-{theme}-{p}.png");
-                std::fs::write(screenshot_dir().join(file), png).expect("write");
-            }
+            screenshot_panels(&world, &format!("context-{name}-{width}-{theme}")).await;
         }
         world.finish().await;
     }
