@@ -603,8 +603,16 @@ impl RequestSource for GraphSource {
             .map_err(|e| e.into_error(self.flavor.kind))
     }
 
+    /// Read through `$batch` like the bulk reads: the decision's write then goes to the same URL, whose
+    /// CORS preflight the browser has cached by the time Approve is clicked (one round trip, not two).
     async fn approval(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
-        self.read_approval(self.approval_id(request)?).await
+        let id = self.approval_id(request)?.to_string();
+        self.read_approvals(&[id]).await.pop().unwrap_or_else(|| {
+            Err(SourceError::malformed(
+                self.flavor.kind,
+                "the $batch answer left this approval out",
+            ))
+        })
     }
 
     /// The approvals read fresh in `$batch` calls of 20.
@@ -632,17 +640,15 @@ impl RequestSource for GraphSource {
             .collect()
     }
 
-    /// One decision is one PATCH; more go as `$batch` PATCHes, 20 per call, all calls in parallel.
-    /// Items answered with 429 wait their `Retry-After` and go again in a later batch.
+    /// Decisions go as `$batch` PATCHes, 20 per call, all calls in parallel; one decision too, so its
+    /// write reuses the CORS preflight of the approval read (see [`GraphSource::approval`]). Items
+    /// answered with 429 wait their `Retry-After` and go again in a later batch.
     async fn decide_many(
         &self,
         approvals: &[Approval],
         decision: Decision,
         justification: &str,
     ) -> Vec<Result<(), SourceError>> {
-        if approvals.len() == 1 {
-            return vec![self.decide(&approvals[0], decision, justification).await];
-        }
         let mut answers: Vec<Option<Result<(), SourceError>>> = approvals
             .iter()
             .map(|a| super::stage_to_decide(a, self.flavor.kind).err().map(Err))
@@ -682,24 +688,21 @@ impl RequestSource for GraphSource {
             .collect()
     }
 
+    /// One decision: a `$batch` of one (see [`RequestSource::decide_many`]).
     async fn decide(
         &self,
         approval: &Approval,
         decision: Decision,
         justification: &str,
     ) -> Result<(), SourceError> {
-        let stage = super::stage_to_decide(approval, self.flavor.kind)?;
-        let url = format!(
-            "{}/{}/{}",
-            self.approval_url(&approval.id),
-            self.flavor.stages_segment,
-            wire::encode(&stage.id)
-        );
-        let body = json!({ "reviewResult": decision.api_value(), "justification": justification });
-        self.http
-            .write(Method::PATCH, &url, Some(&body))
-            .await
-            .map(|_| ())
+        let approvals = std::slice::from_ref(approval);
+        let mut answers = self.decide_many(approvals, decision, justification).await;
+        answers.pop().unwrap_or_else(|| {
+            Err(SourceError::malformed(
+                self.flavor.kind,
+                "a write was not sent",
+            ))
+        })
     }
 
     async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
