@@ -307,13 +307,17 @@ impl GraphSource {
         })
     }
 
+    /// The requests `on` the signed-in user that `keep` accepts, filtered page by page.
     async fn list(
         &self,
         on: &str,
         pending_only: bool,
+        keep: impl Fn(&ApprovalRequest) -> bool,
     ) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let items = self.http.get_all(&self.list_url(on, pending_only)).await?;
-        Ok(self.read_page(&items))
+        let url = self.list_url(on, pending_only);
+        self.http
+            .read_all(&url, |items| self.read_page(items).retain(&keep))
+            .await
     }
 
     fn approval_id<'r>(&self, request: &'r ApprovalRequest) -> Result<&'r str, SourceError> {
@@ -706,7 +710,7 @@ impl RequestSource for GraphSource {
     }
 
     async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let mine = self.list("principal", false).await?;
+        let mine = self.list("principal", false, |_| true).await?;
         Ok(self
             .with_reviews(mine, |r| {
                 matches!(r.status, RequestStatus::Approved | RequestStatus::Denied)
@@ -725,9 +729,10 @@ impl RequestSource for GraphSource {
 
     async fn history(&self, range: &DateRange) -> Result<Listing<ApprovalRequest>, SourceError> {
         let settled = self
-            .list("approver", false)
-            .await?
-            .retain(|r| in_approver_history(r, &self.me.object_id, range));
+            .list("approver", false, |r| {
+                in_approver_history(r, &self.me.object_id, range)
+            })
+            .await?;
         Ok(self.with_reviews(settled, |_| true).await)
     }
 
