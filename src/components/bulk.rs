@@ -9,7 +9,7 @@ use crate::components::source_status::SourceErrorView;
 use crate::components::untrusted::Untrusted;
 use crate::domain::bulk::{Left, Preflight, RoleGroup};
 use crate::domain::outcome::Outcome;
-use crate::domain::{Decision, RiskLevel};
+use crate::domain::{Decision, RiskLevel, SourceKind};
 use crate::state::bulk::{Phase, Run};
 use crate::state::decisions::{DecisionInput, DecisionState};
 use crate::state::use_app;
@@ -153,13 +153,6 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
         };
         stored.with_value(|summary| app.bulk.send(summary, &justification));
     };
-    let per_source = summary
-        .per_source()
-        .into_iter()
-        .map(|(kind, n)| {
-            view! { <li data-source=kind.slug()>{format!("{}: {}", kind.label(), requests(n))}</li> }
-        })
-        .collect_view();
     let excluded = summary.excluded.clone();
     view! {
         <section class="card bulk-panel" aria-labelledby="bulk-title" data-testid="bulk-preflight">
@@ -168,14 +161,7 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                 {format!("Nothing is sent until you press “{verb} {}” below.", requests(included))}
             </p>
             <div class="bulk-summary">
-                <div>
-                    <h3>"Per source"</h3>
-                    {if included == 0 {
-                        view! { <p data-testid="bulk-none">"None of the selected requests can be decided here."</p> }.into_any()
-                    } else {
-                        view! { <ul class="bulk-sources" data-testid="bulk-per-source">{per_source}</ul> }.into_any()
-                    }}
-                </div>
+                <PerSource counts=summary.per_source() />
                 <RiskList level=RiskLevel::Critical groups=summary.roles_at(RiskLevel::Critical) />
                 <RiskList level=RiskLevel::High groups=summary.roles_at(RiskLevel::High) />
             </div>
@@ -201,21 +187,7 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                     {format!("MIM PAM takes no justification: {} will be recorded without it.", requests(without_justification))}
                 </p>
             })}
-            {needs_confirmation.then(|| view! {
-                <label class="bulk-critical" data-testid="bulk-critical">
-                    <input
-                        type="checkbox"
-                        data-testid="bulk-critical-confirm"
-                        prop:checked=move || confirmed.get()
-                        on:change:target=move |ev| confirmed.set(ev.target().checked())
-                    />
-                    {if critical == 1 {
-                        " I have checked the Critical request listed above and want to approve it.".to_string()
-                    } else {
-                        format!(" I have checked the {critical} Critical requests listed above and want to approve them.")
-                    }}
-                </label>
-            })}
+            {needs_confirmation.then(|| view! { <CriticalConfirmation critical confirmed /> })}
             <div class="decision-buttons">
                 <button
                     type="button"
@@ -231,6 +203,49 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// How many of the included requests each source gets, or that none can be decided here.
+#[component]
+fn PerSource(counts: Vec<(SourceKind, usize)>) -> impl IntoView {
+    let list = (!counts.is_empty()).then(|| {
+        counts
+            .into_iter()
+            .map(|(kind, n)| {
+                view! { <li data-source=kind.slug()>{format!("{}: {}", kind.label(), requests(n))}</li> }
+            })
+            .collect_view()
+    });
+    view! {
+        <div>
+            <h3>"Per source"</h3>
+            {match list {
+                None => view! { <p data-testid="bulk-none">"None of the selected requests can be decided here."</p> }.into_any(),
+                Some(list) => view! { <ul class="bulk-sources" data-testid="bulk-per-source">{list}</ul> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// The extra, explicit confirmation Critical requests need before a bulk approval is sent.
+#[component]
+fn CriticalConfirmation(critical: usize, confirmed: RwSignal<bool>) -> impl IntoView {
+    let text = if critical == 1 {
+        " I have checked the Critical request listed above and want to approve it.".to_string()
+    } else {
+        format!(" I have checked the {critical} Critical requests listed above and want to approve them.")
+    };
+    view! {
+        <label class="bulk-critical" data-testid="bulk-critical">
+            <input
+                type="checkbox"
+                data-testid="bulk-critical-confirm"
+                prop:checked=move || confirmed.get()
+                on:change:target=move |ev| confirmed.set(ev.target().checked())
+            />
+            {text}
+        </label>
     }
 }
 
