@@ -7,7 +7,7 @@
 use crate::components::justification::{justification_to_send, JustificationField};
 use crate::components::source_status::SourceErrorView;
 use crate::components::untrusted::Untrusted;
-use crate::domain::bulk::{Left, Preflight, RoleGroup};
+use crate::domain::bulk::{Left, Preflight, RoleGroup, Tally};
 use crate::domain::outcome::Outcome;
 use crate::domain::{Decision, RiskLevel, SourceKind};
 use crate::state::bulk::{Phase, Run};
@@ -314,19 +314,7 @@ fn RunResults(run: Run) -> impl IntoView {
     let decision = run.decision;
     let stored = StoredValue::new(run.clone());
     let tally = Memo::new(move |_| stored.with_value(|run| bulk.tally(run)));
-    // Progress in quarters and the results once, for screen readers.
-    Effect::new(move |previous: Option<usize>| {
-        let t = tally.get();
-        let quarter = (t.settled() * 4).checked_div(t.total).unwrap_or(4);
-        if previous.is_some_and(|p| p != quarter) {
-            if t.finished() {
-                app.announcer.say(t.summary(decision));
-            } else {
-                app.announcer.say(t.progress());
-            }
-        }
-        quarter
-    });
+    announce_progress(tally, decision);
     let retry = move |_| stored.with_value(|run| bulk.retry_failed(run));
     let close = move |_| {
         let t = tally.get_untracked();
@@ -365,21 +353,7 @@ fn RunResults(run: Run) -> impl IntoView {
             {(refused > 0).then(|| view! {
                 <p class="note">{format!("{} left out: a decision of them was already under way.", requests(refused))}</p>
             })}
-            <div class="table-wrap">
-                <table class="history bulk-results" data-testid="bulk-results-table">
-                    <caption class="visually-hidden">"Result per request"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Request"</th>
-                            <th scope="col">"Source"</th>
-                            <th scope="col">"Result"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {run.items.into_iter().map(|item| view! { <ResultRow item /> }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <ResultTable items=run.items />
             <ExcludedList excluded />
             <div class="decision-buttons">
                 <Show when=move || { let t = tally.get(); t.finished() && t.not_recorded > 0 }>
@@ -392,6 +366,43 @@ fn RunResults(run: Run) -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// Says the run's progress in quarters, and its results once, to screen readers.
+fn announce_progress(tally: Memo<Tally>, decision: Decision) {
+    let app = use_app();
+    Effect::new(move |previous: Option<usize>| {
+        let t = tally.get();
+        let quarter = (t.settled() * 4).checked_div(t.total).unwrap_or(4);
+        if previous.is_some_and(|p| p != quarter) {
+            if t.finished() {
+                app.announcer.say(t.summary(decision));
+            } else {
+                app.announcer.say(t.progress());
+            }
+        }
+        quarter
+    });
+}
+
+/// Each request of the run with where its decision stands.
+#[component]
+fn ResultTable(items: Vec<DecisionInput>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="history bulk-results" data-testid="bulk-results-table">
+                <caption class="visually-hidden">"Result per request"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Request"</th>
+                        <th scope="col">"Source"</th>
+                        <th scope="col">"Result"</th>
+                    </tr>
+                </thead>
+                <tbody>{items.into_iter().map(|item| view! { <ResultRow item /> }).collect_view()}</tbody>
+            </table>
+        </div>
     }
 }
 
