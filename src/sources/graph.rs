@@ -389,6 +389,7 @@ impl GraphSource {
         approvals: &[Approval],
         decision: Decision,
         justification: &str,
+        fresh_token: bool,
     ) -> Vec<(usize, Result<(), SourceError>)> {
         let url = self.batch_url();
         let calls = positions.chunks(BATCH_LIMIT).map(|chunk| {
@@ -396,7 +397,13 @@ impl GraphSource {
             let body = decision_batch_body(self.flavor, &items, decision, justification);
             let url = url.clone();
             async move {
-                let reply = self.http.write(Method::POST, &url, Some(&body)).await;
+                let reply = if fresh_token {
+                    self.http
+                        .write_with_fresh_token(Method::POST, &url, Some(&body))
+                        .await
+                } else {
+                    self.http.write(Method::POST, &url, Some(&body)).await
+                };
                 decision_answers(reply, chunk, self.flavor.kind)
             }
         });
@@ -528,7 +535,12 @@ fn decision_answers(
         Ok(_) => vec![Err(lost("the $batch answer left this write out")); chunk.len()],
     };
     for (position, result) in items.into_iter().flatten() {
-        answers[position] = result.map(|_| ());
+        // A PATCH answers 204, or 200 with a JSON object; a body that was not JSON (carried as a string)
+        // came garbled or cut short, so what the service did is open.
+        answers[position] = result.and_then(|body| match body {
+            Value::String(_) => Err(lost("the answer to the write could not be read")),
+            _ => Ok(()),
+        });
     }
     chunk.iter().copied().zip(answers).collect()
 }
@@ -644,15 +656,18 @@ impl RequestSource for GraphSource {
             .collect()
     }
 
-    /// Decisions go as `$batch` PATCHes, 20 per call, all calls in parallel; one decision too, so its
-    /// write reuses the CORS preflight of the approval read (see [`GraphSource::approval`]). Items
-    /// answered with 429 wait their `Retry-After` and go again in a later batch.
+    /// Decisions go as `$batch` PATCHes, 20 per call, all calls in parallel; items answered with 429
+    /// wait their `Retry-After` and go again in a later batch. One decision is
+    /// [`RequestSource::decide`].
     async fn decide_many(
         &self,
         approvals: &[Approval],
         decision: Decision,
         justification: &str,
     ) -> Vec<Result<(), SourceError>> {
+        if approvals.len() == 1 {
+            return vec![self.decide(&approvals[0], decision, justification).await];
+        }
         let mut answers: Vec<Option<Result<(), SourceError>>> = approvals
             .iter()
             .map(|a| super::stage_to_decide(a, self.flavor.kind).err().map(Err))
@@ -666,7 +681,7 @@ impl RequestSource for GraphSource {
             attempt += 1;
             pause.wait().await;
             let replies = self
-                .write_batches(&to_send, approvals, decision, justification)
+                .write_batches(&to_send, approvals, decision, justification, false)
                 .await;
             to_send.clear();
             for (index, answer) in replies {
@@ -692,21 +707,35 @@ impl RequestSource for GraphSource {
             .collect()
     }
 
-    /// One decision: a `$batch` of one (see [`RequestSource::decide_many`]).
+    /// One decision: a `$batch` of one, so its write reuses the CORS preflight of the approval read
+    /// (see [`GraphSource::approval`]). Sent once, like every single write (a 429 is the approver's
+    /// to retry); an item refused with 401 was not processed and goes once more with a fresh token.
     async fn decide(
         &self,
         approval: &Approval,
         decision: Decision,
         justification: &str,
     ) -> Result<(), SourceError> {
+        super::stage_to_decide(approval, self.flavor.kind)?;
         let approvals = std::slice::from_ref(approval);
-        let mut answers = self.decide_many(approvals, decision, justification).await;
-        answers.pop().unwrap_or_else(|| {
-            Err(SourceError::malformed(
-                self.flavor.kind,
-                "a write was not sent",
-            ))
-        })
+        let send = |fresh_token: bool| async move {
+            self.write_batches(&[0], approvals, decision, justification, fresh_token)
+                .await
+                .pop()
+                .map_or_else(
+                    || {
+                        Err(SourceError::malformed(
+                            self.flavor.kind,
+                            "a write was not sent",
+                        ))
+                    },
+                    |(_, answer)| answer,
+                )
+        };
+        match send(false).await {
+            Err(e) if e.kind == ErrorKind::Unauthorized => send(true).await,
+            answer => answer,
+        }
     }
 
     async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
@@ -923,6 +952,12 @@ mod tests {
         let throttled = answers[3].1.as_ref().unwrap_err();
         assert!(!throttled.leaves_write_uncertain());
         assert_eq!(wait_before_resend_ms(throttled), Some(2000));
+
+        // A 2xx item whose body was not JSON (carried as a string): what the service did is open.
+        let cut_short =
+            json!({ "responses": [{ "id": "0", "status": 200, "body": "{\"id\": \"a0" }] });
+        let answers = decision_answers(Ok(cut_short.to_string()), &[0], kind);
+        assert!(answers[0].1.as_ref().unwrap_err().leaves_write_uncertain());
 
         let garbled = decision_answers(Ok("{\"respo".into()), &[0, 1], kind);
         assert!(garbled

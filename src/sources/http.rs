@@ -161,6 +161,18 @@ impl Http {
         self.readable_write_answer(status, answer)
     }
 
+    /// [`Http::write`] with a freshly fetched token from the start, sent once: for a write whose Graph
+    /// `$batch` item was refused with 401 (that item was not processed).
+    pub async fn write_with_fresh_token(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<String, SourceError> {
+        let (status, answer) = self.exchange(method, url, body, true).await?;
+        self.readable_write_answer(status, answer)
+    }
+
     /// A write's 2xx answer whose body is not JSON came garbled or cut short: what the service did is
     /// open, so it is an error that leaves the write uncertain (read back, never resent), not a success.
     fn readable_write_answer(&self, status: u16, body: String) -> Result<String, SourceError> {
