@@ -10,7 +10,9 @@
     const [js, wasm] = files(name).map(url);
     const preload = Object.assign(document.createElement("link"), { rel: "preload", as: "fetch", href: wasm, crossOrigin: "anonymous" });
     document.head.append(preload);
-    return import(js).then((module) => module.default({ module_or_path: wasm })).catch((error) => {
+    // `TrunkApplicationStarted` with the module's exports, as Trunk's own loader announces a started app.
+    const started = (wasm) => dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));
+    return import(js).then((module) => module.default({ module_or_path: wasm })).then(started).catch((error) => {
       const line = Object.assign(document.createElement("p"), { className: "boot", textContent: "PIM Approvals could not be loaded. Check your connection and reload the page." });
       line.setAttribute("role", "alert");
       document.body.replaceChildren(line);

@@ -7,9 +7,9 @@
 use crate::components::justification::{justification_to_send, JustificationField};
 use crate::components::source_status::SourceErrorView;
 use crate::components::untrusted::Untrusted;
-use crate::domain::bulk::{Left, Preflight, RoleGroup};
+use crate::domain::bulk::{Left, Preflight, RoleGroup, Tally};
 use crate::domain::outcome::Outcome;
-use crate::domain::{Decision, RiskLevel};
+use crate::domain::{Decision, RiskLevel, SourceKind};
 use crate::state::bulk::{Phase, Run};
 use crate::state::decisions::{DecisionInput, DecisionState};
 use crate::state::use_app;
@@ -153,13 +153,6 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
         };
         stored.with_value(|summary| app.bulk.send(summary, &justification));
     };
-    let per_source = summary
-        .per_source()
-        .into_iter()
-        .map(|(kind, n)| {
-            view! { <li data-source=kind.slug()>{format!("{}: {}", kind.label(), requests(n))}</li> }
-        })
-        .collect_view();
     let excluded = summary.excluded.clone();
     view! {
         <section class="card bulk-panel" aria-labelledby="bulk-title" data-testid="bulk-preflight">
@@ -168,14 +161,7 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                 {format!("Nothing is sent until you press “{verb} {}” below.", requests(included))}
             </p>
             <div class="bulk-summary">
-                <div>
-                    <h3>"Per source"</h3>
-                    {if included == 0 {
-                        view! { <p data-testid="bulk-none">"None of the selected requests can be decided here."</p> }.into_any()
-                    } else {
-                        view! { <ul class="bulk-sources" data-testid="bulk-per-source">{per_source}</ul> }.into_any()
-                    }}
-                </div>
+                <PerSource counts=summary.per_source() />
                 <RiskList level=RiskLevel::Critical groups=summary.roles_at(RiskLevel::Critical) />
                 <RiskList level=RiskLevel::High groups=summary.roles_at(RiskLevel::High) />
             </div>
@@ -201,21 +187,7 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                     {format!("MIM PAM takes no justification: {} will be recorded without it.", requests(without_justification))}
                 </p>
             })}
-            {needs_confirmation.then(|| view! {
-                <label class="bulk-critical" data-testid="bulk-critical">
-                    <input
-                        type="checkbox"
-                        data-testid="bulk-critical-confirm"
-                        prop:checked=move || confirmed.get()
-                        on:change:target=move |ev| confirmed.set(ev.target().checked())
-                    />
-                    {if critical == 1 {
-                        " I have checked the Critical request listed above and want to approve it.".to_string()
-                    } else {
-                        format!(" I have checked the {critical} Critical requests listed above and want to approve them.")
-                    }}
-                </label>
-            })}
+            {needs_confirmation.then(|| view! { <CriticalConfirmation critical confirmed /> })}
             <div class="decision-buttons">
                 <button
                     type="button"
@@ -231,6 +203,49 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// How many of the included requests each source gets, or that none can be decided here.
+#[component]
+fn PerSource(counts: Vec<(SourceKind, usize)>) -> impl IntoView {
+    let list = (!counts.is_empty()).then(|| {
+        counts
+            .into_iter()
+            .map(|(kind, n)| {
+                view! { <li data-source=kind.slug()>{format!("{}: {}", kind.label(), requests(n))}</li> }
+            })
+            .collect_view()
+    });
+    view! {
+        <div>
+            <h3>"Per source"</h3>
+            {match list {
+                None => view! { <p data-testid="bulk-none">"None of the selected requests can be decided here."</p> }.into_any(),
+                Some(list) => view! { <ul class="bulk-sources" data-testid="bulk-per-source">{list}</ul> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// The extra, explicit confirmation Critical requests need before a bulk approval is sent.
+#[component]
+fn CriticalConfirmation(critical: usize, confirmed: RwSignal<bool>) -> impl IntoView {
+    let text = if critical == 1 {
+        " I have checked the Critical request listed above and want to approve it.".to_string()
+    } else {
+        format!(" I have checked the {critical} Critical requests listed above and want to approve them.")
+    };
+    view! {
+        <label class="bulk-critical" data-testid="bulk-critical">
+            <input
+                type="checkbox"
+                data-testid="bulk-critical-confirm"
+                prop:checked=move || confirmed.get()
+                on:change:target=move |ev| confirmed.set(ev.target().checked())
+            />
+            {text}
+        </label>
     }
 }
 
@@ -299,19 +314,7 @@ fn RunResults(run: Run) -> impl IntoView {
     let decision = run.decision;
     let stored = StoredValue::new(run.clone());
     let tally = Memo::new(move |_| stored.with_value(|run| bulk.tally(run)));
-    // Progress in quarters and the results once, for screen readers.
-    Effect::new(move |previous: Option<usize>| {
-        let t = tally.get();
-        let quarter = (t.settled() * 4).checked_div(t.total).unwrap_or(4);
-        if previous.is_some_and(|p| p != quarter) {
-            if t.finished() {
-                app.announcer.say(t.summary(decision));
-            } else {
-                app.announcer.say(t.progress());
-            }
-        }
-        quarter
-    });
+    announce_progress(tally, decision);
     let retry = move |_| stored.with_value(|run| bulk.retry_failed(run));
     let close = move |_| {
         let t = tally.get_untracked();
@@ -350,21 +353,7 @@ fn RunResults(run: Run) -> impl IntoView {
             {(refused > 0).then(|| view! {
                 <p class="note">{format!("{} left out: a decision of them was already under way.", requests(refused))}</p>
             })}
-            <div class="table-wrap">
-                <table class="history bulk-results" data-testid="bulk-results-table">
-                    <caption class="visually-hidden">"Result per request"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Request"</th>
-                            <th scope="col">"Source"</th>
-                            <th scope="col">"Result"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {run.items.into_iter().map(|item| view! { <ResultRow item /> }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <ResultTable items=run.items />
             <ExcludedList excluded />
             <div class="decision-buttons">
                 <Show when=move || { let t = tally.get(); t.finished() && t.not_recorded > 0 }>
@@ -377,6 +366,43 @@ fn RunResults(run: Run) -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// Says the run's progress in quarters, and its results once, to screen readers.
+fn announce_progress(tally: Memo<Tally>, decision: Decision) {
+    let app = use_app();
+    Effect::new(move |previous: Option<usize>| {
+        let t = tally.get();
+        let quarter = (t.settled() * 4).checked_div(t.total).unwrap_or(4);
+        if previous.is_some_and(|p| p != quarter) {
+            if t.finished() {
+                app.announcer.say(t.summary(decision));
+            } else {
+                app.announcer.say(t.progress());
+            }
+        }
+        quarter
+    });
+}
+
+/// Each request of the run with where its decision stands.
+#[component]
+fn ResultTable(items: Vec<DecisionInput>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="history bulk-results" data-testid="bulk-results-table">
+                <caption class="visually-hidden">"Result per request"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Request"</th>
+                        <th scope="col">"Source"</th>
+                        <th scope="col">"Result"</th>
+                    </tr>
+                </thead>
+                <tbody>{items.into_iter().map(|item| view! { <ResultRow item /> }).collect_view()}</tbody>
+            </table>
+        </div>
     }
 }
 

@@ -60,27 +60,7 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
     let draft = RwSignal::new(app.drafts.load(&key));
     let invalid = RwSignal::new(None::<String>);
     let textarea = NodeRef::<leptos::html::Textarea>::new();
-    // Opened from the queue with `a` or `d`: the justification box takes focus and the intended
-    // button is marked; the decision is still sent only by pressing it.
-    let intended = leptos_router::hooks::use_query_map()
-        .with_untracked(|q| q.get("decide"))
-        .and_then(|d| match d.as_str() {
-            "approve" => Some(Decision::Approve),
-            "deny" => Some(Decision::Deny),
-            _ => None,
-        });
-    if intended.is_some() {
-        // After the frame that attaches the panel (focusing a detached element does nothing).
-        Effect::new(move |_| {
-            if textarea.get().is_some() {
-                request_animation_frame(move || {
-                    if let Some(el) = textarea.get_untracked() {
-                        let _ = el.focus();
-                    }
-                });
-            }
-        });
-    }
+    let intended = intended_decision(textarea);
     let state = {
         let key = key.clone();
         Memo::new(move |_| app.decisions.state(&key))
@@ -134,34 +114,15 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
                 }
                     .into_any()
             } else {
-                view! {
-                    <p class="note" data-testid="no-justification-note">
-                        "MIM PAM's approval API takes no justification: your decision is recorded without one. Note your reason in your change record if your process needs it."
-                    </p>
-                }
-                    .into_any()
+                view! { <NoJustificationNote /> }.into_any()
             }}
             <div class="decision-buttons">
                 {[Decision::Approve, Decision::Deny]
                     .into_iter()
                     .map(|decision| {
-                        let name = decision.verb();
-                        view! {
-                            <button
-                                type="button"
-                                class=format!(
-                                    "button {}{}",
-                                    name.to_lowercase(),
-                                    if intended == Some(decision) { " intended" } else { "" },
-                                )
-                                data-testid=name.to_lowercase()
-                                aria-label=format!("{name} {subject}")
-                                disabled=busy
-                                on:click=move |_| submit(decision)
-                            >
-                                {name}
-                            </button>
-                        }
+                        let subject = subject.clone();
+                        let on_click = Callback::new(move |()| submit(decision));
+                        view! { <DecisionButton decision subject intended busy on_click /> }
                     })
                     .collect_view()}
             </div>
@@ -175,6 +136,75 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
         </section>
     }
     .into_any()
+}
+
+/// The decision the approver meant when the detail was opened from the queue with `a` or `d`
+/// (`?decide=approve|deny`): the justification box takes focus and that button is marked; the
+/// decision is still sent only by pressing it.
+fn intended_decision(textarea: NodeRef<leptos::html::Textarea>) -> Option<Decision> {
+    let intended = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("decide"))
+        .and_then(|d| match d.as_str() {
+            "approve" => Some(Decision::Approve),
+            "deny" => Some(Decision::Deny),
+            _ => None,
+        });
+    if intended.is_some() {
+        // After the frame that attaches the panel (focusing a detached element does nothing).
+        Effect::new(move |_| {
+            if textarea.get().is_some() {
+                request_animation_frame(move || {
+                    if let Some(el) = textarea.get_untracked() {
+                        let _ = el.focus();
+                    }
+                });
+            }
+        });
+    }
+    intended
+}
+
+/// Approve or Deny, named with what it decides ("Approve Global Administrator for Megan Bowen").
+#[component]
+fn DecisionButton(
+    decision: Decision,
+    subject: String,
+    intended: Option<Decision>,
+    busy: impl Fn() -> bool + Send + Sync + 'static,
+    on_click: Callback<()>,
+) -> impl IntoView {
+    let name = decision.verb();
+    let class = format!(
+        "button {}{}",
+        name.to_lowercase(),
+        if intended == Some(decision) {
+            " intended"
+        } else {
+            ""
+        },
+    );
+    view! {
+        <button
+            type="button"
+            class=class
+            data-testid=name.to_lowercase()
+            aria-label=format!("{name} {subject}")
+            disabled=busy
+            on:click=move |_| on_click.run(())
+        >
+            {name}
+        </button>
+    }
+}
+
+/// MIM PAM records no approver's justification: said instead of the box.
+#[component]
+fn NoJustificationNote() -> impl IntoView {
+    view! {
+        <p class="note" data-testid="no-justification-note">
+            "MIM PAM's approval API takes no justification: your decision is recorded without one. Note your reason in your change record if your process needs it."
+        </p>
+    }
 }
 
 /// What the panel says when nothing was recorded (the buttons are back), or when nobody can tell (the

@@ -168,45 +168,21 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
             }
         }
     });
-    let unseen = {
-        let key = request.key.clone();
-        Signal::derive(move || app.queue.unseen.with(|u| u.contains(&key)))
-    };
     let route = Route::Request(request.key.clone()).href();
-    let key = request.key.clone();
     // An accessible name without the hidden characters the visible text leaves out.
     let link_label = format!(
         "Review {} for {}",
         text::without_hidden(&request.role.name),
         text::without_hidden(request.requester.name())
     );
-    let action = request
-        .action
-        .is_unusual()
-        .then(|| request.action.label().to_string());
-    let unknown_status = request
-        .status
-        .is_unknown()
-        .then(|| request.status.label().to_string());
     let ticket = request.ticket.clone();
     let created = request.created;
-    let selection = app.bulk.selection;
     let selected = {
         let key = request.key.clone();
+        let selection = app.bulk.selection;
         Signal::derive(move || selection.contains(&key))
     };
     let select_label = format!("Select {}", &link_label["Review ".len()..]);
-    let on_select = {
-        let key = request.key.clone();
-        move |event: web_sys::MouseEvent| {
-            if event.shift_key() {
-                select_range(&key, row_index.get_untracked() - 2);
-            } else {
-                selection.toggle(&key);
-            }
-            app.bulk.announce_selection();
-        }
-    };
     view! {
         <tr
             class="queue-row"
@@ -217,15 +193,7 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
             class:active=is_active
             class:selected=selected
         >
-            <td data-label="Select" class="select-cell">
-                <input
-                    type="checkbox"
-                    data-testid="row-select"
-                    aria-label=select_label
-                    prop:checked=selected
-                    on:click=on_select
-                />
-            </td>
+            <SelectCell key=request.key.clone() row_index selected label=select_label />
             <td data-label="Requestor">
                 <Requester person=request.requester.clone() />
             </td>
@@ -233,14 +201,7 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
                 <a href=route aria-label=link_label class="row-link" node_ref=link>
                     <Untrusted text=request.role.name.clone() />
                 </a>
-                {move || unseen.get().then(|| view! { <span class="badge new" data-testid="row-new">"New"</span> })}
-                {action.map(|a| view! { <span class="badge action">{a}</span> })}
-                {unknown_status.map(|s| view! { <span class="badge status-unknown" data-testid="row-unknown-status">{s}</span> })}
-                {move || {
-                    app.decisions
-                        .in_flight(&key)
-                        .then(|| view! { <span class="badge sending" data-testid="row-sending">"Sending…"</span> })
-                }}
+                <RowBadges request=request.clone() />
             </td>
             <td data-label="Scope">
                 <Untrusted text=request.scope.name.clone() />
@@ -275,5 +236,65 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
                 <RiskBadge level />
             </td>
         </tr>
+    }
+}
+
+/// The row's checkbox for a bulk decision; a shift-click ticks the range from the last one ticked.
+#[component]
+fn SelectCell(
+    key: crate::domain::RequestKey,
+    row_index: Signal<usize>,
+    selected: Signal<bool>,
+    label: String,
+) -> impl IntoView {
+    let app = use_app();
+    let on_select = move |event: web_sys::MouseEvent| {
+        if event.shift_key() {
+            select_range(&key, row_index.get_untracked() - 2);
+        } else {
+            app.bulk.selection.toggle(&key);
+        }
+        app.bulk.announce_selection();
+    };
+    view! {
+        <td data-label="Select" class="select-cell">
+            <input
+                type="checkbox"
+                data-testid="row-select"
+                aria-label=label
+                prop:checked=selected
+                on:click=on_select
+            />
+        </td>
+    }
+}
+
+/// What the role cell says beside the role: new since the last refresh, an unusual action, a status no
+/// client knows, a decision being sent.
+#[component]
+fn RowBadges(request: crate::domain::ApprovalRequest) -> impl IntoView {
+    let app = use_app();
+    let unseen = {
+        let key = request.key.clone();
+        move || app.queue.unseen.with(|u| u.contains(&key))
+    };
+    let action = request
+        .action
+        .is_unusual()
+        .then(|| request.action.label().to_string());
+    let unknown_status = request
+        .status
+        .is_unknown()
+        .then(|| request.status.label().to_string());
+    let key = request.key;
+    view! {
+        {move || unseen().then(|| view! { <span class="badge new" data-testid="row-new">"New"</span> })}
+        {action.map(|a| view! { <span class="badge action">{a}</span> })}
+        {unknown_status.map(|s| view! { <span class="badge status-unknown" data-testid="row-unknown-status">{s}</span> })}
+        {move || {
+            app.decisions
+                .in_flight(&key)
+                .then(|| view! { <span class="badge sending" data-testid="row-sending">"Sending…"</span> })
+        }}
     }
 }

@@ -27,93 +27,9 @@ pub fn RequestList(
     #[prop(optional)]
     on_cancel: Option<Callback<ApprovalRequest>>,
 ) -> impl IntoView {
-    let app = use_app();
-    let cancellable = move |r: &ApprovalRequest| {
-        on_cancel.is_some()
-            && r.is_pending()
-            && app.source(r.key.source).is_some_and(|s| s.can_cancel())
-    };
     let body = rows
         .into_iter()
-        .map(|request| {
-            let status = request.effective_status(app.clock.now.get_untracked());
-            let settled = history::settled_at(&request);
-            let decided_by = request.review.as_ref().map(|r| r.by.name().to_string());
-            let status_label = status.label().to_string();
-            let requester = request.requester.name().to_string();
-            let route = crate::routes::Route::Request(request.key.clone()).href();
-            let (source, id) = (request.key.source, request.key.id.clone());
-            let duration = request.duration.to_string();
-            let (activated, ends) = (request.activated_at(), request.access_ends_at());
-            let cancel = cancellable(&request).then(|| {
-                let label = format!("Cancel your request for {}", request.role.name);
-                let target = request.clone();
-                view! {
-                    <button
-                        type="button"
-                        class="button danger"
-                        data-testid="cancel"
-                        aria-label=label
-                        on:click=move |_| {
-                            if let Some(cb) = on_cancel {
-                                cb.run(target.clone())
-                            }
-                        }
-                    >
-                        "Cancel"
-                    </button>
-                }
-            });
-            view! {
-                <tr data-testid="history-row" data-source=source.slug() data-id=id data-status=status_label>
-                    {(mode == ListMode::Approver)
-                        .then(|| {
-                            view! {
-                                <td data-label="Requestor">
-                                    <span class="person-name">
-                                        <Untrusted text=requester />
-                                    </span>
-                                </td>
-                            }
-                        })}
-                    <td data-label="Role">
-                        <A href=route attr:class="row-link">
-                            <Untrusted text=request.role.name.clone() what="role name" />
-                        </A>
-                    </td>
-                    <td data-label="Scope">
-                        <Untrusted text=request.scope.name.clone() what="scope name" />
-                    </td>
-                    <td data-label="Source"><SourceBadge source /></td>
-                    <td data-label="Status"><StatusBadge status=status /></td>
-                    <td data-label="Requested"><LocalTime at=request.created /></td>
-                    <td data-label="Duration">{duration}</td>
-                    {(mode == ListMode::Mine)
-                        .then(|| {
-                            view! {
-                                <td data-label="Active from">
-                                    {activated.map(|at| view! { <LocalTime at /> })}
-                                </td>
-                                <td data-label="Ends">
-                                    {ends.map(|at| view! { <LocalTime at /> })}
-                                </td>
-                            }
-                        })}
-                    <td data-label="Decided">
-                        {decided_by
-                            .map(|name| {
-                                view! {
-                                    <span class="person-name">
-                                        <Untrusted text=name />
-                                    </span>
-                                }
-                            })}
-                        {settled.map(|at| view! { <LocalTime at /> })}
-                    </td>
-                    {on_cancel.is_some().then(|| view! { <td data-label="">{cancel}</td> })}
-                </tr>
-            }
-        })
+        .map(|request| view! { <HistoryRow request mode on_cancel /> })
         .collect_view();
     view! {
         <div class="table-wrap">
@@ -137,5 +53,87 @@ pub fn RequestList(
                 <tbody>{body}</tbody>
             </table>
         </div>
+    }
+}
+
+/// One request: who (for the approver), what, where, its status and who decided when; for the user's
+/// own, when the access ran and Cancel while it is pending.
+#[component]
+fn HistoryRow(
+    request: ApprovalRequest,
+    mode: ListMode,
+    on_cancel: Option<Callback<ApprovalRequest>>,
+) -> impl IntoView {
+    let app = use_app();
+    let status = request.effective_status(app.clock.now.get_untracked());
+    let status_label = status.label().to_string();
+    let settled = history::settled_at(&request);
+    let decided_by = request.review.as_ref().map(|r| r.by.name().to_string());
+    let requester = request.requester.name().to_string();
+    let route = crate::routes::Route::Request(request.key.clone()).href();
+    let (source, id) = (request.key.source, request.key.id.clone());
+    let (activated, ends) = (request.activated_at(), request.access_ends_at());
+    let cancellable = on_cancel.is_some()
+        && request.is_pending()
+        && app
+            .source(request.key.source)
+            .is_some_and(|s| s.can_cancel());
+    let cancel = on_cancel
+        .filter(|_| cancellable)
+        .map(|on_cancel| view! { <CancelButton request=request.clone() on_cancel /> });
+    view! {
+        <tr data-testid="history-row" data-source=source.slug() data-id=id data-status=status_label>
+            {(mode == ListMode::Approver)
+                .then(|| {
+                    view! {
+                        <td data-label="Requestor">
+                            <span class="person-name">
+                                <Untrusted text=requester />
+                            </span>
+                        </td>
+                    }
+                })}
+            <td data-label="Role">
+                <A href=route attr:class="row-link">
+                    <Untrusted text=request.role.name.clone() what="role name" />
+                </A>
+            </td>
+            <td data-label="Scope">
+                <Untrusted text=request.scope.name.clone() what="scope name" />
+            </td>
+            <td data-label="Source"><SourceBadge source /></td>
+            <td data-label="Status"><StatusBadge status=status /></td>
+            <td data-label="Requested"><LocalTime at=request.created /></td>
+            <td data-label="Duration">{request.duration.to_string()}</td>
+            {(mode == ListMode::Mine)
+                .then(|| {
+                    view! {
+                        <td data-label="Active from">{activated.map(|at| view! { <LocalTime at /> })}</td>
+                        <td data-label="Ends">{ends.map(|at| view! { <LocalTime at /> })}</td>
+                    }
+                })}
+            <td data-label="Decided">
+                {decided_by.map(|name| view! { <span class="person-name"><Untrusted text=name /></span> })}
+                {settled.map(|at| view! { <LocalTime at /> })}
+            </td>
+            {on_cancel.is_some().then(|| view! { <td data-label="">{cancel}</td> })}
+        </tr>
+    }
+}
+
+/// Cancel on one of the user's own pending requests (the page asks for a confirmation).
+#[component]
+fn CancelButton(request: ApprovalRequest, on_cancel: Callback<ApprovalRequest>) -> impl IntoView {
+    let label = format!("Cancel your request for {}", request.role.name);
+    view! {
+        <button
+            type="button"
+            class="button danger"
+            data-testid="cancel"
+            aria-label=label
+            on:click=move |_| on_cancel.run(request.clone())
+        >
+            "Cancel"
+        </button>
     }
 }

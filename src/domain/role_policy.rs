@@ -54,7 +54,46 @@ pub enum ApproverMembership {
     NotListed,
 }
 
+impl ApproverMembership {
+    /// What it means for the signed-in approver, in words.
+    pub fn sentence(&self) -> &'static str {
+        match self {
+            ApproverMembership::Listed => "You are listed as an approver.",
+            ApproverMembership::ThroughGroups => {
+                "You are not listed by name; you may be an approver through one of the groups."
+            }
+            ApproverMembership::NotListed => "You are not listed as an approver.",
+        }
+    }
+}
+
 impl RolePolicy {
+    /// What activation requires beyond the request: "Multifactor authentication, a ticket number."
+    pub fn requirements_sentence(&self) -> String {
+        let required: Vec<&str> = [
+            (self.requires_mfa, "multifactor authentication"),
+            (self.requires_justification, "a justification"),
+            (self.requires_ticket, "a ticket number"),
+        ]
+        .into_iter()
+        .filter_map(|(on, what)| on.then_some(what))
+        .collect();
+        if required.is_empty() {
+            "Nothing beyond the request itself.".to_string()
+        } else {
+            format!("{}.", capitalize(&required.join(", ")))
+        }
+    }
+
+    /// Whether approval is required: "Yes", "No" or "Not stated".
+    pub fn approval_label(&self) -> &'static str {
+        match self.approval_required {
+            Some(true) => "Yes",
+            Some(false) => "No",
+            None => "Not stated",
+        }
+    }
+
     pub fn membership(&self, me: &str) -> ApproverMembership {
         if self
             .approvers
@@ -163,9 +202,39 @@ pub fn group_access(role_name: &str) -> String {
     }
 }
 
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requirements_and_approval_read_as_sentences() {
+        let mut policy = RolePolicy::default();
+        assert_eq!(
+            policy.requirements_sentence(),
+            "Nothing beyond the request itself."
+        );
+        assert_eq!(policy.approval_label(), "Not stated");
+        policy.requires_mfa = true;
+        policy.requires_ticket = true;
+        policy.approval_required = Some(true);
+        assert_eq!(
+            policy.requirements_sentence(),
+            "Multifactor authentication, a ticket number."
+        );
+        assert_eq!(policy.approval_label(), "Yes");
+        assert_eq!(
+            ApproverMembership::NotListed.sentence(),
+            "You are not listed as an approver."
+        );
+    }
     use crate::domain::*;
     use chrono::Utc;
 

@@ -6,7 +6,7 @@ use crate::components::request_list::{ListMode, RequestList};
 use crate::components::source_status::{SkippedItems, SourceErrorView};
 use crate::domain::ApprovalRequest;
 use crate::sources::SourceError;
-use crate::state::{failures, gather, successes, use_app};
+use crate::state::{failures, gather, successes, use_app, PerSource};
 use leptos::prelude::*;
 
 #[component]
@@ -52,7 +52,6 @@ pub fn MyRequestsPage() -> impl IntoView {
             cancel.dispatch_local(request);
         }
     });
-    let resource = answers;
     view! {
         <section class="page" aria-labelledby="mine-title">
             <div class="page-head">
@@ -64,42 +63,7 @@ pub fn MyRequestsPage() -> impl IntoView {
             <p class="help">"Your own activation requests from every source, newest first. Microsoft keeps request history for 30 days."</p>
             {move || cancel_error.get().map(|error| view! { <SourceErrorView error /> })}
             <Transition fallback=|| view! { <p role="status">"Loading your requests…"</p> }>
-                {move || {
-                    answers
-                        .get()
-                        .map(|answers| {
-                            let mut rows = successes(&answers);
-                            rows.sort_by_key(|r| std::cmp::Reverse(r.created));
-                            let retry = Callback::new(move |_| resource.refetch());
-                            let errors = failures(&answers)
-                                .into_iter()
-                                .map(|error| view! { <SourceErrorView error on_retry=retry /> })
-                                .collect_view();
-                            let list = if rows.is_empty() {
-                                view! {
-                                    <p class="empty" data-testid="empty-mine">
-                                        "You have no requests in the last 30 days."
-                                    </p>
-                                }
-                                    .into_any()
-                            } else {
-                                view! {
-                                    <RequestList
-                                        rows
-                                        mode=ListMode::Mine
-                                        caption="Your requests".to_string()
-                                        on_cancel=ask
-                                    />
-                                }
-                                    .into_any()
-                            };
-                            view! {
-                                {errors}
-                                <SkippedItems answers />
-                                {list}
-                            }
-                        })
-                }}
+                {move || answers.get().map(|read| view! { <MineList answers=read resource=answers on_cancel=ask /> })}
             </Transition>
             <ConfirmDialog
                 open=question
@@ -108,5 +72,34 @@ pub fn MyRequestsPage() -> impl IntoView {
                 on_confirm=confirm
             />
         </section>
+    }
+}
+
+/// What every source answered: its errors (with Retry), the items it could not read, and the requests,
+/// newest first.
+#[component]
+fn MineList(
+    answers: PerSource<ApprovalRequest>,
+    resource: LocalResource<PerSource<ApprovalRequest>>,
+    on_cancel: Callback<ApprovalRequest>,
+) -> impl IntoView {
+    let mut rows = successes(&answers);
+    rows.sort_by_key(|r| std::cmp::Reverse(r.created));
+    let retry = Callback::new(move |_| resource.refetch());
+    let errors = failures(&answers)
+        .into_iter()
+        .map(|error| view! { <SourceErrorView error on_retry=retry /> })
+        .collect_view();
+    let list = if rows.is_empty() {
+        view! { <p class="empty" data-testid="empty-mine">"You have no requests in the last 30 days."</p> }
+            .into_any()
+    } else {
+        view! { <RequestList rows mode=ListMode::Mine caption="Your requests".to_string() on_cancel /> }
+            .into_any()
+    };
+    view! {
+        {errors}
+        <SkippedItems answers />
+        {list}
     }
 }

@@ -12,7 +12,8 @@ use crate::components::timeline::{outcome_sentence, Timeline};
 use crate::components::untrusted::Untrusted;
 use crate::domain::blockers::blocker;
 use crate::domain::checklist::BEFORE_APPROVING;
-use crate::domain::{text, warnings};
+use crate::domain::warnings::{self, Warning};
+use crate::domain::{text, RiskLevel};
 use crate::domain::{Approval, ApprovalRequest, RequestKey, RequestStatus};
 use crate::routes::Route;
 use crate::sources::SourceError;
@@ -210,12 +211,6 @@ fn DetailView(detail: Detail, retry: Callback<()>, contexts: DecisionContexts) -
             warnings::warnings_with_policy(&request, &risk, &durations, policy.as_ref())
         })
     };
-    // Another person's text, isolated and without hidden characters (the facts below flag them).
-    let title = view! {
-        <bdi>{text::without_hidden(&request.role.name).into_owned()}</bdi>
-        " for "
-        <bdi>{text::without_hidden(request.requester.name()).into_owned()}</bdi>
-    };
     // A memo, so the once-a-second clock only re-renders when the status really changes.
     let status = {
         let request = request.clone();
@@ -237,61 +232,17 @@ fn DetailView(detail: Detail, retry: Callback<()>, contexts: DecisionContexts) -
         .and_then(|a| a.stages.iter().find_map(|s| s.name.clone()));
     view! {
         <article data-testid="request-detail" data-source=request.key.source.slug() data-id=request.key.id.clone()>
-            <header class="detail-head">
-                <h1>{title}</h1>
-                <div class="badges">
-                    {move || view! { <StatusBadge status=status.get() /> }}
-                    <RiskBadge level />
-                    <SourceBadge source=detail.request.key.source />
-                </div>
-            </header>
+            <DetailHeader request=request.clone() status level />
             {move || settled().map(|text| view! { <p class="outcome" data-testid="outcome">{text}</p> })}
             <div class="detail-grid">
                 <div class="detail-main">
                     <Facts request=detail.request.clone() stage_name />
-                    <section aria-labelledby="justification-title" class="card requester-justification">
-                        <h2 id="justification-title">"Requester's justification"</h2>
-                        <p class="quoted" data-testid="requester-justification">
-                            {match detail.request.justification.clone() {
-                                Some(text) => view! { <Untrusted text what="justification" /> }.into_any(),
-                                None => "None given.".into_any(),
-                            }}
-                        </p>
-                    </section>
+                    <RequesterJustification justification=detail.request.justification.clone() />
                     <ContextPanels context />
                     <Timeline request=detail.request.clone() approval=detail.approval.clone() />
                 </div>
                 <aside class="detail-side">
-                    {move || {
-                        (is_pending && warnings.with(|w| !w.is_empty()))
-                            .then(|| {
-                                view! {
-                                    <section class="card warnings" aria-labelledby="warnings-title" data-testid="warnings">
-                                        <h2 id="warnings-title">"Look twice"</h2>
-                                        <ul>
-                                            {warnings
-                                                .get()
-                                                .iter()
-                                                .map(|w| view! { <li>{w.message()}</li> })
-                                                .collect_view()}
-                                        </ul>
-                                    </section>
-                                }
-                            })
-                    }}
-                    {detail
-                        .request
-                        .is_pending()
-                        .then(|| {
-                            view! {
-                                <section class="card checklist" aria-labelledby="checklist-title">
-                                    <h2 id="checklist-title">"Before approving"</h2>
-                                    <ul>
-                                        {BEFORE_APPROVING.iter().map(|item| view! { <li>{*item}</li> }).collect_view()}
-                                    </ul>
-                                </section>
-                            }
-                        })}
+                    {is_pending.then(|| view! { <Warnings warnings /> <Checklist /> })}
                     {move || {
                         (status.get() == RequestStatus::Pending)
                             .then(|| {
@@ -301,6 +252,74 @@ fn DetailView(detail: Detail, retry: Callback<()>, contexts: DecisionContexts) -
                 </aside>
             </div>
         </article>
+    }
+}
+
+/// The title (role for requester) and the status, risk and source badges.
+#[component]
+fn DetailHeader(
+    request: ApprovalRequest,
+    status: Memo<RequestStatus>,
+    level: RiskLevel,
+) -> impl IntoView {
+    // Another person's text, isolated and without hidden characters (the facts below flag them).
+    view! {
+        <header class="detail-head">
+            <h1>
+                <bdi>{text::without_hidden(&request.role.name).into_owned()}</bdi>
+                " for "
+                <bdi>{text::without_hidden(request.requester.name()).into_owned()}</bdi>
+            </h1>
+            <div class="badges">
+                {move || view! { <StatusBadge status=status.get() /> }}
+                <RiskBadge level />
+                <SourceBadge source=request.key.source />
+            </div>
+        </header>
+    }
+}
+
+/// The requester's own words, as text.
+#[component]
+fn RequesterJustification(justification: Option<String>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="justification-title" class="card requester-justification">
+            <h2 id="justification-title">"Requester's justification"</h2>
+            <p class="quoted" data-testid="requester-justification">
+                {match justification {
+                    Some(text) => view! { <Untrusted text what="justification" /> }.into_any(),
+                    None => "None given.".into_any(),
+                }}
+            </p>
+        </section>
+    }
+}
+
+/// "Look twice": the warnings of a pending request, when there are any.
+#[component]
+fn Warnings(warnings: Memo<Vec<Warning>>) -> impl IntoView {
+    move || {
+        warnings.with(|w| !w.is_empty()).then(|| {
+            view! {
+                <section class="card warnings" aria-labelledby="warnings-title" data-testid="warnings">
+                    <h2 id="warnings-title">"Look twice"</h2>
+                    <ul>
+                        {warnings.get().iter().map(|w| view! { <li>{w.message()}</li> }).collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    }
+}
+
+/// "Before approving": the approver's checklist.
+#[component]
+fn Checklist() -> impl IntoView {
+    view! {
+        <section class="card checklist" aria-labelledby="checklist-title">
+            <h2 id="checklist-title">"Before approving"</h2>
+            <ul>{BEFORE_APPROVING.iter().map(|item| view! { <li>{*item}</li> }).collect_view()}</ul>
+        </section>
     }
 }
 

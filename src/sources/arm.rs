@@ -290,25 +290,36 @@ impl ArmSource {
         )
     }
 
-    async fn list(&self, filter: &str) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let items = self
-            .http
-            .get_all(&requests_url(&self.base(), filter))
-            .await?;
-        Ok(Self::read_page(&items))
+    /// The requests list (`asApprover()`, `asTarget()`): the readable requests `keep` accepts, filtered
+    /// page by page.
+    async fn list(
+        &self,
+        filter: &str,
+        keep: impl Fn(&ApprovalRequest) -> bool,
+    ) -> Result<Listing<ApprovalRequest>, SourceError> {
+        let url = requests_url(&self.base(), filter);
+        self.http
+            .read_all(&url, |items| Self::read_page(items).retain(&keep))
+            .await
     }
 
-    /// The approvals list (`asApprover()`, `asTarget()`): every readable approval.
-    pub(crate) async fn approvals(&self, filter: &str) -> Result<Listing<Approval>, SourceError> {
-        let items = self
-            .http
-            .get_all(&approvals_url(&self.base(), filter))
-            .await?;
-        Ok(wire::read_items::<ArmApproval, _>(
-            SourceKind::AzureResources,
-            &items,
-            Approval::try_from,
-        ))
+    /// The approvals list (`asApprover()`, `asTarget()`): the readable approvals `keep` accepts.
+    pub(crate) async fn approvals(
+        &self,
+        filter: &str,
+        keep: impl Fn(&Approval) -> bool,
+    ) -> Result<Listing<Approval>, SourceError> {
+        let url = approvals_url(&self.base(), filter);
+        self.http
+            .read_all(&url, |items| {
+                wire::read_items::<ArmApproval, _>(
+                    SourceKind::AzureResources,
+                    items,
+                    Approval::try_from,
+                )
+                .retain(&keep)
+            })
+            .await
     }
 
     fn handle<'r>(
@@ -342,8 +353,11 @@ impl RequestSource for ArmSource {
     }
 
     async fn find(&self, id: &str) -> Result<Option<ApprovalRequest>, SourceError> {
-        let (as_approver, as_target) =
-            futures::join!(self.list("asApprover()"), self.list("asTarget()"));
+        let this_one = |r: &ApprovalRequest| r.key.id.eq_ignore_ascii_case(id);
+        let (as_approver, as_target) = futures::join!(
+            self.list("asApprover()", this_one),
+            self.list("asTarget()", this_one)
+        );
         let mut both = as_approver?;
         both.extend(as_target?);
         super::found(SourceKind::AzureResources, both, |r| {
@@ -386,8 +400,10 @@ impl RequestSource for ArmSource {
     }
 
     async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let (requests, approvals) =
-            futures::join!(self.list("asTarget()"), self.approvals("asTarget()"));
+        let (requests, approvals) = futures::join!(
+            self.list("asTarget()", |_| true),
+            self.approvals("asTarget()", |_| true)
+        );
         Ok(with_reviews(requests?, approvals?))
     }
 
@@ -403,10 +419,17 @@ impl RequestSource for ArmSource {
 
     /// Two paged lists in parallel, joined on the approval id: never one call per request.
     async fn history(&self, range: &DateRange) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let (requests, approvals) =
-            futures::join!(self.list("asApprover()"), self.approvals("asApprover()"));
-        let settled = requests?.retain(|r| in_approver_history(r, &self.me.object_id, range));
-        Ok(with_reviews(settled, approvals?))
+        // Only settled requests and decided approvals are kept, page by page: the pending thousands
+        // never stay in memory twice.
+        let (settled, approvals) = futures::join!(
+            self.list("asApprover()", |r| in_approver_history(
+                r,
+                &self.me.object_id,
+                range
+            )),
+            self.approvals("asApprover()", |a| a.settling_review().is_some())
+        );
+        Ok(with_reviews(settled?, approvals?))
     }
 
     fn history_note(&self) -> &'static str {

@@ -307,13 +307,17 @@ impl GraphSource {
         })
     }
 
+    /// The requests `on` the signed-in user that `keep` accepts, filtered page by page.
     async fn list(
         &self,
         on: &str,
         pending_only: bool,
+        keep: impl Fn(&ApprovalRequest) -> bool,
     ) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let items = self.http.get_all(&self.list_url(on, pending_only)).await?;
-        Ok(self.read_page(&items))
+        let url = self.list_url(on, pending_only);
+        self.http
+            .read_all(&url, |items| self.read_page(items).retain(&keep))
+            .await
     }
 
     fn approval_id<'r>(&self, request: &'r ApprovalRequest) -> Result<&'r str, SourceError> {
@@ -385,6 +389,7 @@ impl GraphSource {
         approvals: &[Approval],
         decision: Decision,
         justification: &str,
+        fresh_token: bool,
     ) -> Vec<(usize, Result<(), SourceError>)> {
         let url = self.batch_url();
         let calls = positions.chunks(BATCH_LIMIT).map(|chunk| {
@@ -392,7 +397,13 @@ impl GraphSource {
             let body = decision_batch_body(self.flavor, &items, decision, justification);
             let url = url.clone();
             async move {
-                let reply = self.http.write(Method::POST, &url, Some(&body)).await;
+                let reply = if fresh_token {
+                    self.http
+                        .write_with_fresh_token(Method::POST, &url, Some(&body))
+                        .await
+                } else {
+                    self.http.write(Method::POST, &url, Some(&body)).await
+                };
                 decision_answers(reply, chunk, self.flavor.kind)
             }
         });
@@ -524,7 +535,12 @@ fn decision_answers(
         Ok(_) => vec![Err(lost("the $batch answer left this write out")); chunk.len()],
     };
     for (position, result) in items.into_iter().flatten() {
-        answers[position] = result.map(|_| ());
+        // A PATCH answers 204, or 200 with a JSON object; a body that was not JSON (carried as a string)
+        // came garbled or cut short, so what the service did is open.
+        answers[position] = result.and_then(|body| match body {
+            Value::String(_) => Err(lost("the answer to the write could not be read")),
+            _ => Ok(()),
+        });
     }
     chunk.iter().copied().zip(answers).collect()
 }
@@ -603,8 +619,16 @@ impl RequestSource for GraphSource {
             .map_err(|e| e.into_error(self.flavor.kind))
     }
 
+    /// Read through `$batch` like the bulk reads: the decision's write then goes to the same URL, whose
+    /// CORS preflight the browser has cached by the time Approve is clicked (one round trip, not two).
     async fn approval(&self, request: &ApprovalRequest) -> Result<Approval, SourceError> {
-        self.read_approval(self.approval_id(request)?).await
+        let id = self.approval_id(request)?.to_string();
+        self.read_approvals(&[id]).await.pop().unwrap_or_else(|| {
+            Err(SourceError::malformed(
+                self.flavor.kind,
+                "the $batch answer left this approval out",
+            ))
+        })
     }
 
     /// The approvals read fresh in `$batch` calls of 20.
@@ -632,8 +656,9 @@ impl RequestSource for GraphSource {
             .collect()
     }
 
-    /// One decision is one PATCH; more go as `$batch` PATCHes, 20 per call, all calls in parallel.
-    /// Items answered with 429 wait their `Retry-After` and go again in a later batch.
+    /// Decisions go as `$batch` PATCHes, 20 per call, all calls in parallel; items answered with 429
+    /// wait their `Retry-After` and go again in a later batch. One decision is
+    /// [`RequestSource::decide`].
     async fn decide_many(
         &self,
         approvals: &[Approval],
@@ -656,7 +681,7 @@ impl RequestSource for GraphSource {
             attempt += 1;
             pause.wait().await;
             let replies = self
-                .write_batches(&to_send, approvals, decision, justification)
+                .write_batches(&to_send, approvals, decision, justification, false)
                 .await;
             to_send.clear();
             for (index, answer) in replies {
@@ -682,28 +707,39 @@ impl RequestSource for GraphSource {
             .collect()
     }
 
+    /// One decision: a `$batch` of one, so its write reuses the CORS preflight of the approval read
+    /// (see [`GraphSource::approval`]). Sent once, like every single write (a 429 is the approver's
+    /// to retry); an item refused with 401 was not processed and goes once more with a fresh token.
     async fn decide(
         &self,
         approval: &Approval,
         decision: Decision,
         justification: &str,
     ) -> Result<(), SourceError> {
-        let stage = super::stage_to_decide(approval, self.flavor.kind)?;
-        let url = format!(
-            "{}/{}/{}",
-            self.approval_url(&approval.id),
-            self.flavor.stages_segment,
-            wire::encode(&stage.id)
-        );
-        let body = json!({ "reviewResult": decision.api_value(), "justification": justification });
-        self.http
-            .write(Method::PATCH, &url, Some(&body))
-            .await
-            .map(|_| ())
+        super::stage_to_decide(approval, self.flavor.kind)?;
+        let approvals = std::slice::from_ref(approval);
+        let send = |fresh_token: bool| async move {
+            self.write_batches(&[0], approvals, decision, justification, fresh_token)
+                .await
+                .pop()
+                .map_or_else(
+                    || {
+                        Err(SourceError::malformed(
+                            self.flavor.kind,
+                            "a write was not sent",
+                        ))
+                    },
+                    |(_, answer)| answer,
+                )
+        };
+        match send(false).await {
+            Err(e) if e.kind == ErrorKind::Unauthorized => send(true).await,
+            answer => answer,
+        }
     }
 
     async fn my_requests(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let mine = self.list("principal", false).await?;
+        let mine = self.list("principal", false, |_| true).await?;
         Ok(self
             .with_reviews(mine, |r| {
                 matches!(r.status, RequestStatus::Approved | RequestStatus::Denied)
@@ -722,9 +758,10 @@ impl RequestSource for GraphSource {
 
     async fn history(&self, range: &DateRange) -> Result<Listing<ApprovalRequest>, SourceError> {
         let settled = self
-            .list("approver", false)
-            .await?
-            .retain(|r| in_approver_history(r, &self.me.object_id, range));
+            .list("approver", false, |r| {
+                in_approver_history(r, &self.me.object_id, range)
+            })
+            .await?;
         Ok(self.with_reviews(settled, |_| true).await)
     }
 
@@ -915,6 +952,12 @@ mod tests {
         let throttled = answers[3].1.as_ref().unwrap_err();
         assert!(!throttled.leaves_write_uncertain());
         assert_eq!(wait_before_resend_ms(throttled), Some(2000));
+
+        // A 2xx item whose body was not JSON (carried as a string): what the service did is open.
+        let cut_short =
+            json!({ "responses": [{ "id": "0", "status": 200, "body": "{\"id\": \"a0" }] });
+        let answers = decision_answers(Ok(cut_short.to_string()), &[0], kind);
+        assert!(answers[0].1.as_ref().unwrap_err().leaves_write_uncertain());
 
         let garbled = decision_answers(Ok("{\"respo".into()), &[0, 1], kind);
         assert!(garbled

@@ -6,6 +6,7 @@
 
 use super::error::{ErrorKind, SourceError};
 use super::wire::{self, Page};
+use super::Listing;
 use crate::auth::{Resource, TokenSource};
 use crate::domain::SourceKind;
 use gloo_net::http::{Method, RequestBuilder, Response};
@@ -109,7 +110,20 @@ impl Http {
         Ok(())
     }
 
-    /// Every item of a paged list.
+    /// A paged list read page by page with `read`: only one page's JSON is held at a time, never the
+    /// whole list's (a history of thousands is filtered as it arrives).
+    pub async fn read_all<T>(
+        &self,
+        first_url: &str,
+        read: impl Fn(&[Value]) -> Listing<T>,
+    ) -> Result<Listing<T>, SourceError> {
+        let mut listing = Listing::default();
+        self.pages(first_url, &mut |items| listing.extend(read(&items)))
+            .await?;
+        Ok(listing)
+    }
+
+    /// Every item of a paged list (the requester's record lists, a few items).
     pub async fn get_all(&self, first_url: &str) -> Result<Vec<Value>, SourceError> {
         let mut items = Vec::new();
         self.pages(first_url, &mut |page| items.extend(page))
@@ -144,6 +158,18 @@ impl Http {
             }
             outcome => outcome,
         }?;
+        self.readable_write_answer(status, answer)
+    }
+
+    /// [`Http::write`] with a freshly fetched token from the start, sent once: for a write whose Graph
+    /// `$batch` item was refused with 401 (that item was not processed).
+    pub async fn write_with_fresh_token(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<String, SourceError> {
+        let (status, answer) = self.exchange(method, url, body, true).await?;
         self.readable_write_answer(status, answer)
     }
 

@@ -208,20 +208,18 @@ impl MimPamSource {
     }
 
     async fn all_pending(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let items = self.http.get_all(&self.pending_url()).await?;
-        Ok(Self::read_pending(&items))
+        self.http
+            .read_all(&self.pending_url(), Self::read_pending)
+            .await
     }
 
     async fn own(&self) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let items = self
-            .http
-            .get_all(&self.http.url(&format!("{RESOURCES}/pamrequests?v=1")))
-            .await?;
-        Ok(wire::read_items(
-            SourceKind::MimPam,
-            &items,
-            PamRequest::into_own,
-        ))
+        let url = self.http.url(&format!("{RESOURCES}/pamrequests?v=1"));
+        self.http
+            .read_all(&url, |items| {
+                wire::read_items(SourceKind::MimPam, items, PamRequest::into_own)
+            })
+            .await
     }
 
     fn approval_object_id<'r>(

@@ -148,8 +148,9 @@ impl PortalSource {
     }
 
     async fn list(&self, path_and_query: &str) -> Result<Listing<ApprovalRequest>, SourceError> {
-        let items = self.http.get_all(&self.url(path_and_query)).await?;
-        Ok(Self::read_page(&items))
+        self.http
+            .read_all(&self.url(path_and_query), Self::read_page)
+            .await
     }
 }
 

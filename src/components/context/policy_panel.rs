@@ -4,7 +4,7 @@
 use super::{panel_view, DecisionContext};
 use crate::components::untrusted::Untrusted;
 use crate::domain::context_gap::Panel;
-use crate::domain::role_policy::{ApproverMembership, RolePolicy};
+use crate::domain::role_policy::RolePolicy;
 use leptos::prelude::*;
 
 #[component]
@@ -20,31 +20,9 @@ fn PolicyView(policy: RolePolicy, context: DecisionContext) -> impl IntoView {
     let comparison = policy.compare(&request.duration);
     let over = comparison.is_some_and(|c| c.is_over());
     let me = context.app.me();
-    let required: Vec<&str> = [
-        (policy.requires_mfa, "multifactor authentication"),
-        (policy.requires_justification, "a justification"),
-        (policy.requires_ticket, "a ticket number"),
-    ]
-    .into_iter()
-    .filter_map(|(on, what)| on.then_some(what))
-    .collect();
-    let requirements = if required.is_empty() {
-        "Nothing beyond the request itself.".to_string()
-    } else {
-        format!("{}.", capitalize(&required.join(", ")))
-    };
-    let approval = match policy.approval_required {
-        Some(true) => "Yes",
-        Some(false) => "No",
-        None => "Not stated",
-    };
-    let membership = match policy.membership(&me) {
-        ApproverMembership::Listed => "You are listed as an approver.",
-        ApproverMembership::ThroughGroups => {
-            "You are not listed by name; you may be an approver through one of the groups."
-        }
-        ApproverMembership::NotListed => "You are not listed as an approver.",
-    };
+    let requirements = policy.requirements_sentence();
+    let approval = policy.approval_label();
+    let membership = policy.membership(&me).sentence();
     let default_note = policy.default_approvers_note(request.key.source);
     let max = policy
         .max_duration
@@ -98,13 +76,5 @@ fn PolicyView(policy: RolePolicy, context: DecisionContext) -> impl IntoView {
             <dt>"You"</dt>
             <dd data-testid="policy-me">{membership}</dd>
         </dl>
-    }
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
