@@ -1,5 +1,7 @@
-// The first script a browser runs (inlined into index.html by .ci/app-module.sh and allowed by its
-// hash in the Content-Security-Policy). Before any wasm is fetched it picks one module: the full app
+// The first script a browser runs: a classic inline script (allowed by its hash in the
+// Content-Security-Policy), inlined into index.html by .ci/app-module.sh after the <meta> tags naming
+// the two modules and before the stylesheets, so it runs while the page is parsed and the module's
+// downloads start alongside the CSS. Before any wasm is fetched it picks one module: the full app
 // when this tab has a session (the key src/auth/session.rs stores it under), the address carries a
 // sign-in response (?state= with ?code= or ?error=) or the page is framed by a host portal; otherwise
 // the small sign-in entry (src/entry.rs). The file names come from the <meta> tags the build writes.

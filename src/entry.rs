@@ -29,22 +29,38 @@ pub const BUTTON: &str = "Sign in with Microsoft";
 /// The `id` of what this module shows; the full app removes it when it mounts.
 const SCREEN_ID: &str = "entry";
 
-#[wasm_bindgen(inline_js = r#"
-export function load_app() {
-  return window.pimApprovals.load("app");
-}
-export function prefetch_app() {
-  for (const file of window.pimApprovals.files("app")) {
-    const link = Object.assign(document.createElement("link"), { rel: "prefetch", href: file, crossOrigin: "anonymous" });
-    document.head.append(link);
-  }
-}
-"#)]
+#[wasm_bindgen]
 extern "C" {
-    /// Starts the full app through `src/bootstrap.js` (which shows an alert when it cannot).
-    fn load_app() -> js_sys::Promise;
-    /// Asks the browser to fetch the full app's module and wasm while it is idle.
-    fn prefetch_app();
+    /// Starts a module through `src/bootstrap.js` (which shows an alert when it cannot).
+    #[wasm_bindgen(js_namespace = pimApprovals, js_name = load)]
+    fn load_module(name: &str) -> js_sys::Promise;
+    /// The files of a module (`app` or `entry`), as `src/bootstrap.js` read them from the page.
+    #[wasm_bindgen(js_namespace = pimApprovals, js_name = files)]
+    fn module_files(name: &str) -> js_sys::Array;
+}
+
+/// Starts the full app.
+fn load_app() -> js_sys::Promise {
+    load_module("app")
+}
+
+/// Asks the browser to fetch the full app's module and wasm while it is idle.
+fn prefetch_app() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(Some(head)) = document.query_selector("head") else {
+        return;
+    };
+    for file in module_files("app").iter().filter_map(|f| f.as_string()) {
+        let Ok(link) = document.create_element("link") else {
+            continue;
+        };
+        let _ = link.set_attribute("rel", "prefetch");
+        let _ = link.set_attribute("href", &file);
+        let _ = link.set_attribute("crossorigin", "anonymous");
+        let _ = head.append_child(&link);
+    }
 }
 
 /// Logs a panic's message and place to the console (an operator's first clue), without the stack
