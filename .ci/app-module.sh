@@ -20,12 +20,12 @@ python3 - "$stage/index.html" "$meta" "$root/src/bootstrap.js" <<'PY'
 import sys
 path, meta, script = sys.argv[1], sys.argv[2], open(sys.argv[3], encoding="utf-8").read()
 html = open(path, encoding="utf-8").read()
-if 'name="pim-approvals:entry"' not in html:
-    sys.exit(f"{path}: no entry <meta> (Trunk.toml's pattern_script)")
 # Right after the entry's <meta> and before the stylesheets: a classic script there runs while the page
 # is parsed, so both modules' downloads start at once instead of after the CSS (a module script, or
 # one after the stylesheets, would wait for them: one more round trip on a slow network).
-entry = html.index('name="pim-approvals:entry"')
+entry = html.find('<meta name="pim-approvals:entry" content=')
+if entry < 0:
+    sys.exit(f"{path}: no entry <meta> (Trunk.toml's pattern_script)")
 at = html.index(">", entry) + 1
 html = html[:at] + meta + "<script>" + script + "</script>" + html[at:]
 open(path, "w", encoding="utf-8").write(html)
