@@ -9,7 +9,12 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tenant_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Scenario, ServeApp};
+/// The emulator's state as tests read it (`World::state`), in the emulator's own types.
+pub use tenant_emulator::{
+    Action, Outcome, RequestView, Scenario, ScenarioRequest, ScenarioState, Source, StateView,
+    Status,
+};
+use tenant_emulator::{Emulator, EmulatorConfig, EmulatorHandle, ServeApp};
 use tokio::process::{Child, Command};
 
 pub const ADELE: &str = "Adele Vance";
@@ -244,18 +249,18 @@ impl World {
 
     /// Opens a deep link to one of Adele's pending `source` requests while signed out, signs in as
     /// Adele, and checks that the detail of that request is what opens. Returns the request.
-    pub async fn sign_in_through_deep_link(&self, source: &str) -> Value {
+    pub async fn sign_in_through_deep_link(&self, source: Source) -> RequestView {
         let state = self.state().await;
-        let request = first_request(
-            &state,
-            &format!("a pending {source} request for Adele"),
-            |r| r["source"] == source && is_pending_for(r, ADELE_ID),
-        );
+        let request = state
+            .first(&format!("a pending {source} request for Adele"), |r| {
+                r.source == source && r.is_pending_for(ADELE_ID)
+            })
+            .clone();
         self.sign_in_at(&route(&request), ADELE).await;
         let detail = self.wait_for("[data-testid=request-detail]").await;
         assert_eq!(
             detail.attr("data-id").await.unwrap().as_deref(),
-            request["id"].as_str()
+            Some(request.id.as_str())
         );
         request
     }
@@ -448,8 +453,10 @@ impl World {
         self.control("DELETE", "/_emulator/log", Value::Null).await;
     }
 
-    pub async fn state(&self) -> Value {
-        self.control("GET", "/_emulator/state", Value::Null).await
+    /// The emulator's store as of its clock, read through the emulator's own types.
+    pub async fn state(&self) -> StateView {
+        let reply = self.control("GET", "/_emulator/state", Value::Null).await;
+        serde_json::from_value(reply).expect("the emulator's state")
     }
 
     pub async fn fault(&self, fault: Value) {
@@ -520,56 +527,37 @@ pub fn calls<'a>(log: &'a [Value], method: &str, needle: &str) -> Vec<&'a Value>
 
 // --- the demo tenant as the emulator reports it ---
 
-/// The requests of an emulator state (`GET /_emulator/state`).
-pub fn requests(state: &Value) -> &[Value] {
-    state["requests"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-}
-
-/// The first request of the state that matches, or a failure naming what was looked for.
-pub fn first_request(state: &Value, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
-    requests(state)
-        .iter()
-        .find(|r| matches(r))
-        .cloned()
-        .unwrap_or_else(|| panic!("the demo tenant has {what}"))
-}
-
-pub fn slug(source: &str) -> &'static str {
+/// The app's route segment of a source (`/requests/<slug>/<id>`).
+pub fn slug(source: Source) -> &'static str {
     match source {
-        "entraRoles" => "entra-roles",
-        "groups" => "groups",
-        "azureResources" => "azure-resources",
-        "mimPam" => "mim-pam",
-        "portalApi" => "portal",
-        other => panic!("unknown source {other}"),
+        Source::EntraRoles => "entra-roles",
+        Source::Groups => "groups",
+        Source::AzureResources => "azure-resources",
+        Source::MimPam => "mim-pam",
+        Source::PortalApi => "portal",
     }
 }
 
-pub fn is_pending_for(request: &Value, user: &str) -> bool {
-    request["state"] == "pending"
-        && request["principal"] != user
-        && request["approvers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a == user)
+/// What Requests I Approved lists for `user`: their decisions of the 7 days before the state's `now`,
+/// outside MIM PAM (its API keeps no approver history).
+pub fn decided_this_week<'a>(
+    state: &'a StateView,
+    user: &'a str,
+) -> impl Iterator<Item = &'a RequestView> {
+    let week_ago = state.now - chrono::Duration::days(7);
+    state.requests.iter().filter(move |r| {
+        r.source != Source::MimPam && r.decision_by(user).is_some_and(|d| d.at > week_ago)
+    })
 }
 
 /// The requests the emulator says are waiting for `user`, as (source slug, id).
 pub async fn expected_queue(world: &World, user: &str) -> BTreeSet<(String, String)> {
     let state = world.state().await;
-    requests(&state)
+    state
+        .requests
         .iter()
-        .filter(|r| is_pending_for(r, user))
-        .map(|r| {
-            (
-                slug(r["source"].as_str().unwrap()).to_string(),
-                r["id"].as_str().unwrap().to_string(),
-            )
-        })
+        .filter(|r| r.is_pending_for(user))
+        .map(|r| (slug(r.source).to_string(), r.id.clone()))
         .collect()
 }
 
@@ -617,19 +605,16 @@ pub async fn shown_rows(world: &World, css: &str) -> BTreeSet<(String, String)> 
         .collect()
 }
 
-pub fn route(request: &Value) -> String {
-    format!(
-        "/requests/{}/{}",
-        slug(request["source"].as_str().unwrap()),
-        request["id"].as_str().unwrap()
-    )
+/// The app's route of a request's detail.
+pub fn route(request: &RequestView) -> String {
+    format!("/requests/{}/{}", slug(request.source), request.id)
 }
 
 // --- flows several tests share ---
 
 /// Signs in as Adele, opens the first decidable request of `source` and types `draft` as her
 /// justification. Returns the request.
-pub async fn open_with_draft(world: &World, source: &str, draft: &str) -> Value {
+pub async fn open_with_draft(world: &World, source: Source, draft: &str) -> RequestView {
     world.sign_in_as(ADELE).await;
     wait_until_loaded(world).await;
     let request = pick(world, source, 0).await;
@@ -639,31 +624,32 @@ pub async fn open_with_draft(world: &World, source: &str, draft: &str) -> Value 
 }
 
 /// A pending activation of `source` that both Adele and Nestor approve (for "someone else decided").
-pub async fn shared_request(world: &World, source: &str) -> Value {
+pub async fn shared_request(world: &World, source: Source) -> RequestView {
     let state = world.state().await;
-    first_request(
-        &state,
-        &format!("a {source} request Adele and Nestor approve"),
-        |r| {
-            r["source"] == source
-                && r["action"] == "SelfActivate"
-                && is_pending_for(r, ADELE_ID)
-                && is_pending_for(r, NESTOR_ID)
-        },
-    )
+    state
+        .first(
+            &format!("a {source} request Adele and Nestor approve"),
+            |r| {
+                r.source == source
+                    && r.action == Action::SelfActivate
+                    && r.is_pending_for(ADELE_ID)
+                    && r.is_pending_for(NESTOR_ID)
+            },
+        )
+        .clone()
 }
 
-/// The demo tenant's scenario file, parsed (tests change it and load it with [`load_scenario`]).
-pub fn demo_scenario() -> Value {
-    let path = repo_root().join("tests/emulator/scenarios/demo.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("demo scenario")).expect("JSON")
+/// The demo tenant (`tests/emulator/scenarios/demo.json`); tests change it and load it with
+/// [`load_scenario`].
+pub fn demo_scenario() -> Scenario {
+    Scenario::demo()
 }
 
 /// Replaces the emulator's tenant with `scenario`, its times relative to the emulator's clock.
-pub async fn load_scenario(world: &World, scenario: &Value) {
+pub async fn load_scenario(world: &World, scenario: &Scenario) {
     let response = reqwest::Client::new()
         .post(world.emulator_url("/_emulator/scenario"))
-        .body(scenario.to_string())
+        .body(serde_json::to_string(scenario).expect("a scenario is plain data"))
         .send()
         .await
         .expect("scenario control");
@@ -680,8 +666,7 @@ pub async fn clear_queue_search(world: &World) {
 
 /// Narrows the queue to one request by searching for its id (the list is windowed: a row far down is
 /// not in the DOM until it is in view) and returns its row's CSS selector.
-pub async fn reveal_in_queue(world: &World, request: &Value) -> String {
-    let id = request["id"].as_str().unwrap();
+pub async fn reveal_in_queue(world: &World, id: &str) -> String {
     clear_queue_search(world).await;
     world.type_into("#queue-search", id).await;
     let row = format!("[data-testid=queue-row][data-id='{id}']");
@@ -697,15 +682,15 @@ pub async fn wait_until_loaded(world: &World) {
 }
 
 /// A decidable request (activation, not expiring in the next minutes) of `source` for Adele.
-pub async fn pick(world: &World, source: &str, skip: usize) -> Value {
+pub async fn pick(world: &World, source: Source, skip: usize) -> RequestView {
     let state = world.state().await;
-    requests(&state)
-        .iter()
+    state
+        .requests
+        .into_iter()
         .filter(|r| {
-            r["source"] == source && is_pending_for(r, ADELE_ID) && r["action"] == "SelfActivate"
+            r.source == source && r.is_pending_for(ADELE_ID) && r.action == Action::SelfActivate
         })
         .nth(skip)
-        .cloned()
         .unwrap_or_else(|| panic!("the demo has a decidable {source} request"))
 }
 
@@ -717,10 +702,10 @@ pub fn is_write(entry: &Value) -> bool {
         && !entry["path"].as_str().unwrap_or("").ends_with("$batch")
 }
 
-pub async fn decide(world: &World, request: &Value, decision: &str, justification: &str) {
+pub async fn decide(world: &World, request: &RequestView, decision: &str, justification: &str) {
     world.goto(&route(request)).await;
     world.wait_for("[data-testid=decision-panel]").await;
-    if request["source"] != "mimPam" {
+    if request.source != Source::MimPam {
         world
             .type_into("#approver-justification", justification)
             .await;
@@ -976,11 +961,13 @@ pub async fn press(world: &World, key: &str) {
         .await;
 }
 
+/// The justification another approver gives when deciding behind the app's back.
+pub const OTHER_APPROVER_JUSTIFICATION: &str = "Verified on the bridge call";
+
 /// Another approver (whose Graph `token` this is) approves Entra role `request` straight through Graph,
-/// behind the app's back.
-pub async fn approve_entra_step_as(world: &World, token: &str, request: &Value) {
-    let id = request["id"].as_str().unwrap();
-    let step = request["ids"]["stepId"].as_str().unwrap();
+/// behind the app's back, with [`OTHER_APPROVER_JUSTIFICATION`].
+pub async fn approve_entra_step_as(world: &World, token: &str, request: &RequestView) {
+    let (id, step) = (&request.id, &request.ids.step_id);
     let response = world
         .call_as(
             token,
@@ -988,7 +975,9 @@ pub async fn approve_entra_step_as(world: &World, token: &str, request: &Value) 
             &format!(
                 "/graph/beta/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}"
             ),
-            Some(json!({ "reviewResult": "Approve", "justification": "Done on the bridge" })),
+            Some(
+                json!({ "reviewResult": "Approve", "justification": OTHER_APPROVER_JUSTIFICATION }),
+            ),
         )
         .await;
     assert_eq!(

@@ -48,7 +48,7 @@ async fn every_page(width: u32, height: u32, theme: Option<&str>) {
     check(&world, &name("overview-approved"), width).await;
 
     let state = world.state().await;
-    let pending = pick(&world, "entraRoles", 0).await;
+    let pending = pick(&world, Source::EntraRoles, 0).await;
     world.goto(&route(&pending)).await;
     world.wait_for("[data-testid=decision-panel]").await;
     check(&world, &name("detail-pending"), width).await;
@@ -58,21 +58,17 @@ async fn every_page(width: u32, height: u32, theme: Option<&str>) {
         .await;
     check(&world, &name("detail-invalid"), width).await;
 
-    let extend = requests(&state)
-        .iter()
-        .find(|r| is_pending_for(r, ADELE_ID) && r["action"] == "SelfExtend")
-        .cloned()
-        .unwrap();
-    world.goto(&route(&extend)).await;
+    let extend = state.first("an extension waiting for Adele", |r| {
+        r.is_pending_for(ADELE_ID) && r.action == Action::SelfExtend
+    });
+    world.goto(&route(extend)).await;
     world.wait_for("[data-testid=decision-blocked]").await;
     check(&world, &name("detail-blocked"), width).await;
 
-    let approved = requests(&state)
-        .iter()
-        .find(|r| r["state"] == "approved" && r["source"] == "groups")
-        .cloned()
-        .unwrap();
-    world.goto(&route(&approved)).await;
+    let approved = state.first("an approved group request", |r| {
+        r.state == Status::Approved && r.source == Source::Groups
+    });
+    world.goto(&route(approved)).await;
     world.wait_for("[data-testid=outcome]").await;
     check(&world, &name("detail-approved"), width).await;
 

@@ -9,52 +9,55 @@ use std::collections::BTreeSet;
 
 /// The URL the decision must go to, and the body it must carry.
 fn expected_write(
-    request: &Value,
+    request: &RequestView,
     decision: &str,
     justification: &str,
 ) -> (String, String, Option<Value>) {
-    let id = request["id"].as_str().unwrap();
-    let ids = &request["ids"];
-    let step = ids["stepId"].as_str().unwrap_or_default();
+    let (id, ids) = (&request.id, &request.ids);
+    let step = &ids.step_id;
     let graph_body = json!({ "reviewResult": decision, "justification": justification });
-    match request["source"].as_str().unwrap() {
-        "entraRoles" => (
+    match request.source {
+        Source::EntraRoles => (
             "PATCH".into(),
             format!("/graph/beta/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}"),
             Some(graph_body),
         ),
-        "groups" => (
+        Source::Groups => (
             "PATCH".into(),
             format!("/graph/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/stages/{step}"),
             Some(graph_body),
         ),
-        "azureResources" => (
+        Source::AzureResources => (
             "PATCH".into(),
             format!(
                 "/arm/providers/Microsoft.Authorization/roleAssignmentApprovals/{}/stages/{step}",
-                ids["armApprovalId"].as_str().unwrap()
+                ids.arm_approval_id
             ),
             Some(json!({ "properties": graph_body })),
         ),
-        "mimPam" => (
+        Source::MimPam => (
             "POST".into(),
             format!(
                 "/pam/api/pamresources/pamrequeststoapprove(guid'{}')/{}",
-                ids["pamApprovalObjectId"].as_str().unwrap(),
+                ids.pam_approval_object_id,
                 if decision == "Approve" { "Approve" } else { "Reject" }
             ),
             None,
         ),
-        "portalApi" => (
+        Source::PortalApi => (
             "POST".into(),
             format!("/portal/api/security/pim/approvals/{id}/{}", decision.to_lowercase()),
             Some(json!({ "justification": justification })),
         ),
-        other => panic!("unknown source {other}"),
     }
 }
 
-async fn assert_one_write(world: &World, request: &Value, decision: &str, justification: &str) {
+async fn assert_one_write(
+    world: &World,
+    request: &RequestView,
+    decision: &str,
+    justification: &str,
+) {
     let (method, path, body) = expected_write(request, decision, justification);
     let log = world.log().await;
     let writes: Vec<&Value> = log.iter().filter(|e| is_write(e)).collect();
@@ -88,7 +91,7 @@ async fn assert_one_write(world: &World, request: &Value, decision: &str, justif
     }
 }
 
-async fn approve_and_deny(source: &str) {
+async fn approve_and_deny(source: Source) {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
     wait_until_loaded(&world).await;
@@ -114,55 +117,48 @@ async fn approve_and_deny(source: &str) {
     .await;
 
     let second = pick(&world, source, 0).await;
-    assert_ne!(first["id"], second["id"]);
+    assert_ne!(first.id, second.id);
     decide(&world, &second, "Deny", "Duration too long for this task").await;
     assert_one_write(&world, &second, "Deny", "Duration too long for this task").await;
 
     let state = world.state().await;
-    let find = |id: &Value| {
-        requests(&state)
-            .iter()
-            .find(|r| &r["id"] == id)
-            .cloned()
-            .unwrap()
-    };
-    assert_eq!(find(&first["id"])["state"], "approved");
-    assert_eq!(find(&second["id"])["state"], "denied");
+    assert_eq!(state.request(&first.id).state, Status::Approved);
+    assert_eq!(state.request(&second.id).state, Status::Denied);
 
     // Both left the queue without a reload.
     world.click("a[href='/']").await;
     wait_until_loaded(&world).await;
     let shown = shown_queue(&world).await;
     let slug = slug(source).to_string();
-    assert!(!shown.contains(&(slug.clone(), first["id"].as_str().unwrap().to_string())));
-    assert!(!shown.contains(&(slug, second["id"].as_str().unwrap().to_string())));
+    assert!(!shown.contains(&(slug.clone(), first.id.clone())));
+    assert!(!shown.contains(&(slug, second.id.clone())));
     assert_eq!(shown, expected_queue(&world, ADELE_ID).await);
     world.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn entra_roles_approve_and_deny() {
-    approve_and_deny("entraRoles").await;
+    approve_and_deny(Source::EntraRoles).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn groups_approve_and_deny() {
-    approve_and_deny("groups").await;
+    approve_and_deny(Source::Groups).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn azure_resources_approve_and_deny() {
-    approve_and_deny("azureResources").await;
+    approve_and_deny(Source::AzureResources).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mim_pam_approve_and_deny() {
-    approve_and_deny("mimPam").await;
+    approve_and_deny(Source::MimPam).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn portal_api_approve_and_deny() {
-    approve_and_deny("portalApi").await;
+    approve_and_deny(Source::PortalApi).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -173,16 +169,13 @@ async fn own_extend_and_expired_requests_cannot_be_decided() {
         .wait_for_count(".source-loading", |n| n == 0, "all sources loaded")
         .await;
     let state = world.state().await;
-    let requests = requests(&state).to_vec();
     // Megan's own pending requests are not in her queue, and their page says why there are no buttons.
-    let own = requests
-        .iter()
-        .find(|r| r["principal"] == MEGAN_ID && r["state"] == "pending" && r["source"] != "mimPam")
-        .expect("Megan has a pending request");
-    assert!(!shown_queue(&world).await.contains(&(
-        slug(own["source"].as_str().unwrap()).into(),
-        own["id"].as_str().unwrap().into()
-    )));
+    let own = state.first("a pending request of Megan's", |r| {
+        r.principal == MEGAN_ID && r.state == Status::Pending && r.source != Source::MimPam
+    });
+    assert!(!shown_queue(&world)
+        .await
+        .contains(&(slug(own.source).into(), own.id.clone())));
     assert_eq!(
         shown_queue(&world).await,
         expected_queue(&world, MEGAN_ID).await
@@ -200,14 +193,11 @@ async fn own_extend_and_expired_requests_cannot_be_decided() {
 
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
-    let extend = requests
-        .iter()
-        .find(|r| {
-            is_pending_for(r, ADELE_ID)
-                && (r["action"] == "SelfExtend" || r["action"] == "SelfRenew")
-                && r["source"] != "portalApi"
-        })
-        .expect("an extend or renew request");
+    let extend = state.first("an extend or renew request", |r| {
+        r.is_pending_for(ADELE_ID)
+            && matches!(r.action, Action::SelfExtend | Action::SelfRenew)
+            && r.source != Source::PortalApi
+    });
     world.goto(&route(extend)).await;
     world
         .wait_for_text(
@@ -224,10 +214,7 @@ async fn own_extend_and_expired_requests_cannot_be_decided() {
         .starts_with("https://portal.azure.com/"));
     assert!(!world.exists("[data-testid=approve]").await);
 
-    let expired = requests
-        .iter()
-        .find(|r| r["state"] == "expired")
-        .expect("an expired request");
+    let expired = state.first("an expired request", |r| r.state == Status::Expired);
     world.goto(&route(expired)).await;
     world
         .wait_for_text("[data-testid=outcome]", "Expired")
@@ -246,17 +233,17 @@ async fn a_request_that_expires_while_open_is_refused_by_the_service() {
     .await;
     world.sign_in_as(ADELE).await;
     let state = world.state().await;
-    let soonest = requests(&state)
+    let soonest = state
+        .requests
         .iter()
         .filter(|r| {
-            r["source"] == "entraRoles"
-                && is_pending_for(r, ADELE_ID)
-                && r["action"] == "SelfActivate"
+            r.source == Source::EntraRoles
+                && r.is_pending_for(ADELE_ID)
+                && r.action == Action::SelfActivate
         })
-        .min_by_key(|r| r["created"].as_str().unwrap().to_string())
-        .cloned()
+        .min_by_key(|r| r.created)
         .unwrap();
-    world.goto(&route(&soonest)).await;
+    world.goto(&route(soonest)).await;
     world
         .type_into("#approver-justification", "Checked with the requester")
         .await;
@@ -274,7 +261,7 @@ async fn a_request_that_expires_while_open_is_refused_by_the_service() {
 async fn someone_else_deciding_first_is_shown_with_who_and_when() {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
-    let request = shared_request(&world, "entraRoles").await;
+    let request = shared_request(&world, Source::EntraRoles).await;
     world.goto(&route(&request)).await;
     world
         .type_into("#approver-justification", "Looks fine to me today")
@@ -282,17 +269,7 @@ async fn someone_else_deciding_first_is_shown_with_who_and_when() {
 
     // Nestor approves through Graph while Adele's page is open.
     let token = world.token_for(NESTOR_ID, "graph").await;
-    let id = request["id"].as_str().unwrap();
-    let step = request["ids"]["stepId"].as_str().unwrap();
-    let response = world
-        .call_as(
-            &token,
-            "PATCH",
-            &format!("/graph/beta/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}"),
-            Some(json!({ "reviewResult": "Approve", "justification": "Verified on the bridge call" })),
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 204);
+    approve_entra_step_as(&world, &token, &request).await;
 
     world.clear_log().await;
     world.click("[data-testid=approve]").await;
@@ -306,7 +283,7 @@ async fn someone_else_deciding_first_is_shown_with_who_and_when() {
         .wait_for_text("[data-testid=outcome]", "Nestor Wilke")
         .await;
     assert!(outcome.starts_with("Approved by Nestor Wilke"), "{outcome}");
-    assert!(outcome.contains("Verified on the bridge call"), "{outcome}");
+    assert!(outcome.contains(OTHER_APPROVER_JUSTIFICATION), "{outcome}");
     assert!(!world.exists("[data-testid=confirmation]").await);
     let writes = world.log().await.into_iter().filter(is_write).count();
     assert_eq!(writes, 1, "Adele's decision was sent once and refused");
@@ -393,7 +370,7 @@ async fn follows_every_page() {
 async fn a_double_click_sends_one_decision() {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
-    let request = pick(&world, "portalApi", 0).await;
+    let request = pick(&world, Source::PortalApi, 0).await;
     world.goto(&route(&request)).await;
     world
         .type_into("#approver-justification", "Approved per CAB minutes")
@@ -419,7 +396,7 @@ async fn a_double_click_sends_one_decision() {
 async fn failures_keep_the_justification_and_never_show_success() {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
-    let request = pick(&world, "azureResources", 0).await;
+    let request = pick(&world, Source::AzureResources, 0).await;
     world.goto(&route(&request)).await;
     // Too short: refused in the page, nothing sent.
     world.type_into("#approver-justification", "ok").await;
@@ -481,13 +458,9 @@ async fn failures_keep_the_justification_and_never_show_success() {
         .wait_for_text("[data-testid=confirmation]", "Approved")
         .await;
     let state = world.state().await;
-    let decided = requests(&state)
-        .iter()
-        .find(|r| r["id"] == request["id"])
-        .unwrap()
-        .clone();
-    assert_eq!(decided["state"], "approved");
-    assert_eq!(decided["decision"]["justification"], typed);
+    let decided = state.request(&request.id);
+    assert_eq!(decided.state, Status::Approved);
+    assert_eq!(decided.decision.as_ref().unwrap().justification, typed);
     world.finish().await;
 }
 

@@ -16,13 +16,13 @@ const JUSTIFICATION: &str = "Bulk review of change window CHG-7001";
 const OWN: &str = "e0000000-0000-4000-8000-0000000000a1";
 
 /// The demo tenant plus a request of Adele's own.
-fn scenario() -> Value {
+fn scenario() -> Scenario {
     let mut scenario = demo_scenario();
-    let mut own = scenario["requests"][0].clone();
-    own["id"] = json!(OWN);
-    own["principal"] = json!(ADELE_ID);
-    own["approvers"] = json!([ADELE_ID, NESTOR_ID]);
-    scenario["requests"].as_array_mut().unwrap().push(own);
+    let mut own = scenario.requests[0].clone();
+    own.id = OWN.into();
+    own.principal = ADELE_ID.into();
+    own.approvers = vec![ADELE_ID.into(), NESTOR_ID.into()];
+    scenario.requests.push(own);
     scenario
 }
 
@@ -43,10 +43,10 @@ async fn fresh_cell(world: &World) {
 
 /// Nestor approves one of Adele's Entra requests after her queue loaded; returns its id.
 async fn decided_by_nestor(world: &World) -> String {
-    let request = shared_request(world, "entraRoles").await;
+    let request = shared_request(world, Source::EntraRoles).await;
     let token = world.token_for(NESTOR_ID, "graph").await;
     approve_entra_step_as(world, &token, &request).await;
-    request["id"].as_str().unwrap().to_string()
+    request.id
 }
 
 /// The requests whose 24-hour window closes within `minutes` expire in the tenant (the browser's
@@ -89,23 +89,12 @@ async fn writes_per_request(world: &World) -> BTreeMap<String, usize> {
     let mut per_request = BTreeMap::new();
     for write in log.iter().filter(|e| is_write(e)) {
         let path = write["path"].as_str().unwrap_or_default();
-        let owner = requests(&state).iter().find(|r| {
-            let mut ids = vec![r["id"].as_str().unwrap_or_default().to_string()];
-            if let Some(derived) = r["ids"].as_object() {
-                ids.extend(
-                    derived
-                        .values()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string),
-                );
-            }
-            ids.iter()
-                .any(|id| !id.is_empty() && path.contains(id.as_str()))
+        let owner = state.requests.iter().find(|r| {
+            r.every_id()
+                .iter()
+                .any(|id| !id.is_empty() && path.contains(id))
         });
-        let owner = owner.map_or_else(
-            || format!("unknown: {path}"),
-            |r| r["id"].as_str().unwrap().to_string(),
-        );
+        let owner = owner.map_or_else(|| format!("unknown: {path}"), |r| r.id.clone());
         *per_request.entry(owner).or_insert(0) += 1;
     }
     per_request
@@ -432,7 +421,7 @@ async fn x_selects_the_keyboard_row_and_the_selection_survives_sorting_and_searc
         .await;
     clear_queue_search(&world).await;
     let id = &kept[0].1;
-    reveal_in_queue(&world, &json!({ "id": id })).await;
+    reveal_in_queue(&world, id).await;
     let checked = world
         .eval(&format!(
             "return document.querySelector(\"[data-testid=queue-row][data-id='{id}'] [data-testid=row-select]\").checked;"

@@ -209,7 +209,7 @@ async fn over_the_policy_maximum_is_marked_in_the_list_and_warned_on_the_detail(
             "Requested 2 h; the policy allows 1 h",
         ),
     ] {
-        let row = reveal_in_queue(&world, &json!({ "id": id })).await;
+        let row = reveal_in_queue(&world, id).await;
         assert!(
             !world
                 .exists(&format!("{row} [data-testid=over-policy]"))
@@ -237,18 +237,18 @@ async fn over_the_policy_maximum_is_marked_in_the_list_and_warned_on_the_detail(
         assert_eq!(over, json!("true"));
         world.click(".back a").await;
         wait_until_loaded(&world).await;
-        let row = reveal_in_queue(&world, &json!({ "id": id })).await;
+        let row = reveal_in_queue(&world, id).await;
         world
             .wait_for_text(&format!("{row} [data-testid=over-policy]"), "over PIM's")
             .await;
     }
     // At the maximum: no mark.
-    let row = reveal_in_queue(&world, &json!({ "id": ENTRA_GA_ALEX })).await;
+    let row = reveal_in_queue(&world, ENTRA_GA_ALEX).await;
     world.click(&format!("{row} a.row-link")).await;
     panel(&world, "policy").await;
     world.click(".back a").await;
     wait_until_loaded(&world).await;
-    let row = reveal_in_queue(&world, &json!({ "id": ENTRA_GA_ALEX })).await;
+    let row = reveal_in_queue(&world, ENTRA_GA_ALEX).await;
     assert!(
         !world
             .exists(&format!("{row} [data-testid=over-policy]"))
@@ -372,7 +372,7 @@ async fn screenshot_panels(world: &World, prefix: &str) {
 /// Opens request `id` from the queue, inside the app (no page load: the app's memory is kept).
 async fn open_in_app(world: &World, id: &str) {
     world.click("nav[aria-label=Main] a[href='/']").await;
-    let row = reveal_in_queue(world, &json!({ "id": id })).await;
+    let row = reveal_in_queue(world, id).await;
     world.click(&format!("{row} a.row-link")).await;
     world.wait_for("[data-testid=request-detail]").await;
 }

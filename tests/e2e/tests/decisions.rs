@@ -10,7 +10,7 @@ const DRAFT: &str = "Checked the change ticket with the requester";
 #[tokio::test(flavor = "multi_thread")]
 async fn navigating_during_a_slow_write_sends_once_and_confirms() {
     let world = World::start().await;
-    let request = open_with_draft(&world, "entraRoles", DRAFT).await;
+    let request = open_with_draft(&world, Source::EntraRoles, DRAFT).await;
     // The write takes 6 s to answer.
     world
         .fault(json!({ "method": "PATCH", "path": "/graph/", "kind": "latency", "ms": 6000 }))
@@ -23,7 +23,7 @@ async fn navigating_during_a_slow_write_sends_once_and_confirms() {
 
     // Back to the queue: the row says the decision is on its way.
     world.click(".back a").await;
-    let row = reveal_in_queue(&world, &request).await;
+    let row = reveal_in_queue(&world, &request.id).await;
     world
         .wait_for(&format!("{row} [data-testid=row-sending]"))
         .await;
@@ -58,7 +58,7 @@ async fn navigating_during_a_slow_write_sends_once_and_confirms() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_draft_survives_reload_and_navigation_and_goes_when_confirmed() {
     let world = World::start().await;
-    let request = open_with_draft(&world, "groups", DRAFT).await;
+    let request = open_with_draft(&world, Source::Groups, DRAFT).await;
 
     let value = "return document.querySelector('#approver-justification').value;";
     world.browser.refresh().await.expect("reload");

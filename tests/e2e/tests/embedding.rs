@@ -223,7 +223,9 @@ async fn the_app_works_under_a_sub_path_with_deep_links() {
         ..Options::default()
     })
     .await;
-    let request = world.sign_in_through_deep_link("azureResources").await;
+    let request = world
+        .sign_in_through_deep_link(Source::AzureResources)
+        .await;
     let url = world.browser.current_url().await.unwrap();
     assert_eq!(url.path(), format!("/admin/pim{}", route(&request)));
     world.click("a[href='/admin/pim/my-requests']").await;

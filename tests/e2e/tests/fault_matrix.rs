@@ -28,7 +28,6 @@ use std::time::Instant;
 const TIMEOUT_MS: u64 = 3000;
 const STALL_MS: u64 = TIMEOUT_MS + 2000;
 const JUSTIFICATION: &str = "Change CHG-7001 reviewed with the requester";
-const OTHER_JUSTIFICATION: &str = "Verified on the bridge call";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
@@ -105,38 +104,36 @@ impl Fault {
     }
 }
 
-const ROLES: &str = "entraRoles";
-const GROUPS: &str = "groups";
-const AZURE: &str = "azureResources";
-const PAM: &str = "mimPam";
-const PORTAL: &str = "portalApi";
+const ROLES: Source = Source::EntraRoles;
+const GROUPS: Source = Source::Groups;
+const AZURE: Source = Source::AzureResources;
+const PAM: Source = Source::MimPam;
+const PORTAL: Source = Source::PortalApi;
 
 /// The path prefix (no query) of each source's pending list.
-fn pending_list_path(source: &str) -> &'static str {
+fn pending_list_path(source: Source) -> &'static str {
     match source {
         ROLES => "/graph/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/filterByCurrentUser",
         GROUPS => "/graph/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests/filterByCurrentUser",
         AZURE => "/arm/providers/Microsoft.Authorization/roleAssignmentScheduleRequests",
         PAM => "/pam/api/pamresources/pamrequeststoapprove",
         PORTAL => "/portal/api/security/pim/pending-approvals",
-        other => panic!("no pending list for {other}"),
     }
 }
 
 /// The path prefix of each source's approvals: read with GET, decided with PATCH (POST for MIM PAM and
 /// the portal, which have no approval read).
-fn approvals_path(source: &str) -> &'static str {
+fn approvals_path(source: Source) -> &'static str {
     match source {
         ROLES => "/graph/beta/roleManagement/directory/roleAssignmentApprovals/",
         GROUPS => "/graph/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/",
         AZURE => "/arm/providers/Microsoft.Authorization/roleAssignmentApprovals/",
         PAM => "/pam/api/pamresources/pamrequeststoapprove(",
         PORTAL => "/portal/api/security/pim/approvals/",
-        other => panic!("no approvals for {other}"),
     }
 }
 
-fn decide_method(source: &str) -> &'static str {
+fn decide_method(source: Source) -> &'static str {
     match source {
         PAM | PORTAL => "POST",
         _ => "PATCH",
@@ -175,14 +172,13 @@ async fn install(world: &World, fault: Fault, method: &str, path: &str) {
 }
 
 /// The request `id` as the emulator holds it now.
-async fn held(world: &World, id: &str) -> Value {
-    let state = world.state().await;
-    first_request(&state, &format!("request {id}"), |r| r["id"] == id)
+async fn held(world: &World, id: &str) -> RequestView {
+    world.state().await.request(id).clone()
 }
 
 /// For the 409 cells of a read: a request both approve, decided beforehand by Nestor (another approver)
 /// or by Adele herself (as from another tab); `None` for the other cells.
-async fn decided_beforehand(world: &World, fault: Fault, source: &str) -> Option<Value> {
+async fn decided_beforehand(world: &World, fault: Fault, source: Source) -> Option<RequestView> {
     let who = match fault {
         DecidedByOther => NESTOR_ID,
         DecidedBySelf => ADELE_ID,
@@ -194,11 +190,11 @@ async fn decided_beforehand(world: &World, fault: Fault, source: &str) -> Option
 }
 
 /// `user` approves `request` through the service's API (Graph or portal), as another browser would.
-async fn approve_through_api(world: &World, user: &str, request: &Value) {
-    let id = request["id"].as_str().unwrap();
-    let step = request["ids"]["stepId"].as_str().unwrap_or_default();
-    let graph_body = json!({ "reviewResult": "Approve", "justification": OTHER_JUSTIFICATION });
-    let (resource, path, body) = match request["source"].as_str().unwrap() {
+async fn approve_through_api(world: &World, user: &str, request: &RequestView) {
+    let (id, step) = (&request.id, &request.ids.step_id);
+    let graph_body =
+        json!({ "reviewResult": "Approve", "justification": OTHER_APPROVER_JUSTIFICATION });
+    let (resource, path, body) = match request.source {
         ROLES => (
             "graph",
             format!("{}{id}/steps/{step}", approvals_path(ROLES)),
@@ -212,11 +208,11 @@ async fn approve_through_api(world: &World, user: &str, request: &Value) {
         PORTAL => (
             "portal",
             format!("{}{id}/approve", approvals_path(PORTAL)),
-            json!({ "justification": OTHER_JUSTIFICATION }),
+            json!({ "justification": OTHER_APPROVER_JUSTIFICATION }),
         ),
         other => panic!("approve_through_api does not speak {other}"),
     };
-    let method = decide_method(request["source"].as_str().unwrap());
+    let method = decide_method(request.source);
     let token = world.token_for(user, resource).await;
     let response = world.call_as(&token, method, &path, Some(body)).await;
     assert!(
@@ -323,7 +319,7 @@ fn app_writes<'a>(cell: &str, fault: Fault, mut sent: Vec<&'a Value>) -> Vec<&'a
     sent
 }
 
-fn cell_name(operation: &str, fault: Fault, source: &str) -> String {
+fn cell_name(operation: &str, fault: Fault, source: Source) -> String {
     format!("{operation} × {fault:?} on {source}")
 }
 
@@ -351,7 +347,7 @@ enum QueueShows {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn queue_load_through_every_fault() {
-    let table: [(Fault, &str, QueueShows); 13] = [
+    let table: [(Fault, Source, QueueShows); 13] = [
         (Throttled, ROLES, QueueShows::Everything),
         (Unavailable, GROUPS, QueueShows::Everything),
         // On a read, "504 after commit" is a read that failed once: read again.
@@ -379,7 +375,7 @@ async fn queue_load_through_every_fault() {
         let path = pending_list_path(source);
         let decided = decided_beforehand(&world, fault, source)
             .await
-            .map(|r| r["id"].as_str().unwrap().to_string());
+            .map(|r| r.id.clone());
         install(&world, fault, "GET", path).await;
         world.clear_log().await;
         world.goto("/").await;
@@ -417,7 +413,7 @@ async fn queue_load_through_every_fault() {
                         !shown.iter().any(|(_, shown_id)| shown_id == id),
                         "{cell}: the decided request is not offered"
                     );
-                    assert_eq!(held(&world, id).await["state"], "approved", "{cell}");
+                    assert_eq!(held(&world, id).await.state, Status::Approved, "{cell}");
                 }
             }
             QueueShows::SourceError => {
@@ -447,7 +443,7 @@ async fn queue_load_through_every_fault() {
                 .await;
                 assert_eq!(marked.len(), 1, "{cell}: one row marked as unknown");
                 let (_, id) = marked.first().unwrap();
-                let row = reveal_in_queue(&world, &json!({ "id": id })).await;
+                let row = reveal_in_queue(&world, id).await;
                 let badge = world
                     .text_or_empty(&format!("{row} [data-testid=row-unknown-status]"))
                     .await;
@@ -484,14 +480,13 @@ async fn queue_load_through_every_fault() {
     world.finish().await;
 }
 
-fn source_label(source: &str) -> &'static str {
+fn source_label(source: Source) -> &'static str {
     match source {
         ROLES => "Entra roles",
         GROUPS => "PIM for Groups",
         AZURE => "Azure resources",
         PAM => "MIM PAM",
         PORTAL => "Admin portal",
-        other => panic!("{other}"),
     }
 }
 
@@ -516,7 +511,7 @@ enum DetailShows {
 async fn detail_read_through_every_fault() {
     // MIM PAM and the portal have no approval read (the pending list implies it): their detail reads
     // are the list reads of the queue-load cells, so every cell here reads a Graph or ARM approval.
-    let table: [(Fault, &str, DetailShows); 13] = [
+    let table: [(Fault, Source, DetailShows); 13] = [
         (Throttled, ROLES, DetailShows::Decidable),
         (Unavailable, GROUPS, DetailShows::Decidable),
         (GatewayTimeoutAfterCommit, AZURE, DetailShows::Decidable),
@@ -565,7 +560,7 @@ async fn detail_read_through_every_fault() {
         let detail = world.wait_for("[data-testid=request-detail]").await;
         assert_eq!(
             detail.attr("data-id").await.unwrap().as_deref(),
-            request["id"].as_str(),
+            Some(request.id.as_str()),
             "{cell}: the request shows"
         );
         match shows {
@@ -612,11 +607,11 @@ async fn detail_read_through_every_fault() {
             }
         }
         assert_eq!(
-            held(&world, request["id"].as_str().unwrap()).await["state"],
+            held(&world, &request.id).await.state,
             if matches!(fault, DecidedByOther | DecidedBySelf) {
-                "approved"
+                Status::Approved
             } else {
-                "pending"
+                Status::Pending
             },
             "{cell}: a read changes nothing"
         );
@@ -646,13 +641,13 @@ enum Settles {
 
 struct DecideCell {
     fault: Fault,
-    source: &'static str,
+    source: Source,
     settles: Settles,
     /// Writes the app sends (a 401 gets one resend with a fresh token).
     writes: usize,
 }
 
-const fn cell(fault: Fault, source: &'static str, settles: Settles, writes: usize) -> DecideCell {
+const fn cell(fault: Fault, source: Source, settles: Settles, writes: usize) -> DecideCell {
     DecideCell {
         fault,
         source,
@@ -703,7 +698,7 @@ async fn decide_through_every_fault() {
         } else {
             pick(&world, source, 0).await
         };
-        let id = request["id"].as_str().unwrap();
+        let id = &request.id;
         world.goto(&route(&request)).await;
         world.wait_for("[data-testid=decision-panel]").await;
         let justified = source != PAM;
@@ -748,21 +743,19 @@ async fn decide_through_every_fault() {
 
         // The service: one decision at most, and whose.
         let now = held(&world, id).await;
+        let decider = now.decision.as_ref().map(|d| d.by.as_str());
         let committed = matches!(settles, Confirmed | ConfirmedByReadBack | Unknown)
             && !(settles == Unknown && fault != GatewayTimeoutAfterCommit);
         match settles {
             DecidedFirst => {
-                assert_eq!(now["state"], "approved", "{cell}");
-                assert_eq!(
-                    now["decision"]["by"], NESTOR_ID,
-                    "{cell}: Nestor's decision stands"
-                );
+                assert_eq!(now.state, Status::Approved, "{cell}");
+                assert_eq!(decider, Some(NESTOR_ID), "{cell}: Nestor's decision stands");
             }
             _ if committed => {
-                assert_eq!(now["state"], "approved", "{cell}: {now}");
-                assert_eq!(now["decision"]["by"], ADELE_ID, "{cell}");
+                assert_eq!(now.state, Status::Approved, "{cell}: {now:?}");
+                assert_eq!(decider, Some(ADELE_ID), "{cell}");
             }
-            _ => assert_eq!(now["state"], "pending", "{cell}: nothing committed"),
+            _ => assert_eq!(now.state, Status::Pending, "{cell}: nothing committed"),
         }
 
         // The page: true to what the service holds.
@@ -856,7 +849,7 @@ enum HistoryShows {
 }
 
 /// The lists each source reads for its history, by path prefix.
-fn history_path(source: &str, which: usize) -> &'static str {
+fn history_path(source: Source, which: usize) -> &'static str {
     match (source, which) {
         (ROLES | GROUPS, 0) => pending_list_path(source),
         (ROLES | GROUPS, _) => approvals_path(source),
@@ -870,16 +863,8 @@ fn history_path(source: &str, which: usize) -> &'static str {
 /// Adele's decisions of the last 7 days as the emulator holds them (ids).
 async fn expected_decisions(world: &World) -> std::collections::BTreeSet<String> {
     let state = world.state().await;
-    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
-    let now = at(&state["now"]);
-    requests(&state)
-        .iter()
-        .filter(|r| {
-            r["decision"]["by"] == ADELE_ID
-                && r["source"] != PAM
-                && at(&r["decision"]["at"]) > now - chrono::Duration::days(7)
-        })
-        .map(|r| r["id"].as_str().unwrap().to_string())
+    decided_this_week(&state, ADELE_ID)
+        .map(|r| r.id.clone())
         .collect()
 }
 
@@ -898,7 +883,7 @@ async fn shown_decisions(world: &World) -> Vec<String> {
 async fn history_through_every_fault() {
     // MIM PAM keeps no approver history (its API lists only pending approvals): no history cell.
     // (fault, source, which list of the source: 0 = the requests, 1 = the approvals, what shows)
-    let table: [(Fault, &str, usize, HistoryShows); 13] = [
+    let table: [(Fault, Source, usize, HistoryShows); 13] = [
         // A 429 on one approval inside Graph's $batch: that item alone is read again after Retry-After.
         (Throttled, ROLES, 1, HistoryShows::Everything),
         (Unavailable, GROUPS, 0, HistoryShows::Everything),
@@ -928,7 +913,7 @@ async fn history_through_every_fault() {
         reset(&world).await;
         let decided = decided_beforehand(&world, fault, source)
             .await
-            .map(|r| r["id"].as_str().unwrap().to_string());
+            .map(|r| r.id.clone());
         // The queue loads first (it reads some of the same lists); the fault is for the history.
         world.goto("/").await;
         wait_until_loaded(&world).await;
@@ -1017,14 +1002,13 @@ async fn history_through_every_fault() {
 }
 
 /// Whether a demo request id belongs to `source` (ids are numbered per source).
-fn id_of_source(id: &str, source: &str) -> bool {
+fn id_of_source(id: &str, source: Source) -> bool {
     let prefix = match source {
         ROLES => "e0000000-",
         GROUPS => "90000000-",
         AZURE => "a2000000-",
         PAM => "b0000000-",
         PORTAL => "PR-",
-        other => panic!("{other}"),
     };
     id.starts_with(prefix)
 }
@@ -1067,7 +1051,7 @@ enum CancelEnds {
     ApprovedFirst,
 }
 
-fn cancel_path(source: &str) -> &'static str {
+fn cancel_path(source: Source) -> &'static str {
     match source {
         ROLES => "/graph/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/",
         GROUPS => {
@@ -1083,7 +1067,7 @@ fn cancel_path(source: &str) -> &'static str {
 async fn cancel_through_every_fault() {
     use CancelEnds::*;
     // (fault, source, how it ends, cancel calls sent)
-    let table: [(Fault, &str, CancelEnds, usize); 13] = [
+    let table: [(Fault, Source, CancelEnds, usize); 13] = [
         (Throttled, PAM, NotCanceled, 1),
         (Unavailable, ROLES, NotCanceled, 1),
         (GatewayTimeoutAfterCommit, GROUPS, CanceledDespiteError, 1),
@@ -1119,18 +1103,18 @@ async fn cancel_through_every_fault() {
         let cell = cell_name("cancel", fault, source);
         reset(&world).await;
         let state = world.state().await;
-        let request = first_request(&state, &format!("Alex's pending {source} request"), |r| {
-            r["source"] == source
-                && r["principal"] == ALEX_ID
-                && r["state"] == "pending"
-                && r["action"] == "SelfActivate"
+        let request = state.first(&format!("Alex's pending {source} request"), |r| {
+            r.source == source
+                && r.principal == ALEX_ID
+                && r.state == Status::Pending
+                && r.action == Action::SelfActivate
         });
-        let id = request["id"].as_str().unwrap();
+        let id = &request.id;
         world.goto("/my-requests").await;
         let row = format!("[data-testid=history-row][data-id='{id}']");
         world.wait_for(&format!("{row} [data-testid=cancel]")).await;
         if fault == DecidedByOther {
-            approve_through_api(&world, ADELE_ID, &request).await;
+            approve_through_api(&world, ADELE_ID, request).await;
         }
         let path = cancel_path(source);
         install(&world, fault, "POST", path).await;
@@ -1171,11 +1155,11 @@ async fn cancel_through_every_fault() {
                 "{cell}"
             );
         }
-        let held_state = held(&world, id).await["state"].clone();
+        let held_state = held(&world, id).await.state;
         let expected_state = match ends {
-            Canceled | CanceledDespiteError => "canceled",
-            NotCanceled => "pending",
-            ApprovedFirst => "approved",
+            Canceled | CanceledDespiteError => Status::Canceled,
+            NotCanceled => Status::Pending,
+            ApprovedFirst => Status::Approved,
         };
         assert_eq!(
             held_state, expected_state,

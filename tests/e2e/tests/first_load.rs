@@ -139,7 +139,7 @@ async fn a_deep_link_survives_the_sign_in_through_the_entry() {
     world.wait_for("#sign-in").await;
     let entry = module_files(&world, "entry").await;
     let app = app_files(&world).await;
-    world.sign_in_through_deep_link("entraRoles").await;
+    world.sign_in_through_deep_link(Source::EntraRoles).await;
     // The page after the sign-in redirect loaded the full app, not the entry.
     assert_signed_in_load(&world, &entry, &app).await;
     // With a session, a reload goes to the full app at once, again without the entry.

@@ -2,38 +2,33 @@
 //! cancel, Requests I Approved after deciding in the same test (with a bounded number of calls and a
 //! spreadsheet-safe CSV), the timeline, and old links that still make sense.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use e2e::*;
 use serde_json::Value;
 
-fn at(value: &Value) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(value.as_str().unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
 /// Overview counts the emulator's data implies for `user`. MIM PAM's API has no approver history,
 /// so its decided and expired requests cannot be counted (the page says so).
-fn expected_overview(state: &Value, user: &str) -> [usize; 4] {
-    let now = at(&state["now"]);
-    let week_ago = now - Duration::days(7);
-    let mine = |r: &&Value| {
-        r["principal"] != user && r["approvers"].as_array().unwrap().iter().any(|a| a == user)
-    };
-    let requests: Vec<&Value> = requests(state).iter().filter(mine).collect();
-    let recent = |r: &Value, state_name: &str| {
-        r["state"] == state_name
-            && r["source"] != "mimPam"
-            && match state_name {
-                "expired" => at(&r["expires"]) > week_ago,
-                _ => at(&r["decision"]["at"]) > week_ago,
+fn expected_overview(state: &StateView, user: &str) -> [usize; 4] {
+    let week_ago = state.now - Duration::days(7);
+    let requests: Vec<&RequestView> = state
+        .requests
+        .iter()
+        .filter(|r| r.principal != user && r.is_approver(user))
+        .collect();
+    let recent = |r: &RequestView, status: Status| {
+        r.state == status
+            && r.source != Source::MimPam
+            && match status {
+                Status::Expired => r.expires > week_ago,
+                _ => r.decision.as_ref().is_some_and(|d| d.at > week_ago),
             }
     };
+    let count = |status: Status| requests.iter().filter(|r| recent(r, status)).count();
     [
-        requests.iter().filter(|r| is_pending_for(r, user)).count(),
-        requests.iter().filter(|r| recent(r, "approved")).count(),
-        requests.iter().filter(|r| recent(r, "denied")).count(),
-        requests.iter().filter(|r| recent(r, "expired")).count(),
+        requests.iter().filter(|r| r.is_pending_for(user)).count(),
+        count(Status::Approved),
+        count(Status::Denied),
+        count(Status::Expired),
     ]
 }
 
@@ -91,7 +86,7 @@ async fn overview_counts_match_the_scenario_and_open_their_requests() {
     world.full_screenshot("overview-denied", 1280).await;
 
     // Deciding moves a request from Pending to Approved in the counts.
-    let request = pick(&world, "portalApi", 0).await;
+    let request = pick(&world, Source::PortalApi, 0).await;
     decide(&world, &request, "Approve", "Verified against CHG-2001").await;
     world.click("a[href='/']").await;
     let after = [expected[0] - 1, expected[1] + 1, expected[2], expected[3]];
@@ -107,9 +102,10 @@ async fn my_requests_show_every_status_and_cancel_after_confirmation() {
     world.goto("/my-requests").await;
     world.wait_for("[data-testid=history-row]").await;
     let state = world.state().await;
-    let own: Vec<&Value> = requests(&state)
+    let own: Vec<&RequestView> = state
+        .requests
         .iter()
-        .filter(|r| r["principal"] == alex)
+        .filter(|r| r.principal == alex)
         .collect();
     let shown = world
         .eval("return [...document.querySelectorAll('[data-testid=history-row]')].map(r => [r.dataset.source, r.dataset.id, r.dataset.status]);")
@@ -129,9 +125,9 @@ async fn my_requests_show_every_status_and_cancel_after_confirmation() {
 
     let pending = own
         .iter()
-        .find(|r| r["state"] == "pending" && r["source"] == "entraRoles")
+        .find(|r| r.state == Status::Pending && r.source == Source::EntraRoles)
         .expect("Alex has a pending Entra role request");
-    let id = pending["id"].as_str().unwrap();
+    let id = &pending.id;
     let row = format!("[data-testid=history-row][data-id='{id}']");
     world.clear_log().await;
     world.click(&format!("{row} [data-testid=cancel]")).await;
@@ -180,7 +176,7 @@ async fn my_requests_show_every_status_and_cancel_after_confirmation() {
 async fn requests_i_approved_lists_todays_decisions_with_bounded_calls_and_a_safe_csv() {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
-    let roles = pick(&world, "entraRoles", 0).await;
+    let roles = pick(&world, Source::EntraRoles, 0).await;
     decide(
         &world,
         &roles,
@@ -188,7 +184,7 @@ async fn requests_i_approved_lists_todays_decisions_with_bounded_calls_and_a_saf
         "=1+1 ticket verified on the bridge",
     )
     .await;
-    let azure = pick(&world, "azureResources", 0).await;
+    let azure = pick(&world, Source::AzureResources, 0).await;
     decide(
         &world,
         &azure,
@@ -199,10 +195,7 @@ async fn requests_i_approved_lists_todays_decisions_with_bounded_calls_and_a_saf
 
     world.clear_log().await;
     world.click("a[href='/approved-by-me']").await;
-    let row = format!(
-        "[data-testid=decision-row][data-id='{}']",
-        roles["id"].as_str().unwrap()
-    );
+    let row = format!("[data-testid=decision-row][data-id='{}']", roles.id);
     let text = world.wait_for_text(&row, "Approved").await;
     assert!(
         text.contains("=1+1 ticket verified on the bridge"),
@@ -210,10 +203,7 @@ async fn requests_i_approved_lists_todays_decisions_with_bounded_calls_and_a_saf
     );
     let text = world
         .wait_for_text(
-            &format!(
-                "[data-testid=decision-row][data-id='{}']",
-                azure["id"].as_str().unwrap()
-            ),
+            &format!("[data-testid=decision-row][data-id='{}']", azure.id),
             "Denied",
         )
         .await;
@@ -224,15 +214,7 @@ async fn requests_i_approved_lists_todays_decisions_with_bounded_calls_and_a_saf
 
     // Every decision Adele made in the last 7 days, from every source with history.
     let state = world.state().await;
-    let now = at(&state["now"]);
-    let expected = requests(&state)
-        .iter()
-        .filter(|r| {
-            r["decision"]["by"] == ADELE_ID
-                && r["source"] != "mimPam"
-                && at(&r["decision"]["at"]) > now - Duration::days(7)
-        })
-        .count();
+    let expected = decided_this_week(&state, ADELE_ID).count();
     world
         .wait_for_count(
             "[data-testid=decision-row]",
@@ -301,29 +283,21 @@ async fn old_links_show_the_outcome_and_the_timeline() {
     let world = World::start().await;
     world.sign_in_as(ADELE).await;
     let state = world.state().await;
-    let find = |source: &str, status: &str| -> Value {
-        requests(&state)
-            .iter()
-            .find(|r| {
-                r["source"] == source
-                    && r["state"] == status
-                    && r["principal"] != ADELE_ID
-                    && r["approvers"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .any(|a| a == ADELE_ID)
-            })
-            .cloned()
-            .unwrap_or_else(|| panic!("a {status} {source} request"))
+    let find = |source: Source, status: Status| {
+        state.first(&format!("a {status:?} {source} request"), |r| {
+            r.source == source
+                && r.state == status
+                && r.principal != ADELE_ID
+                && r.is_approver(ADELE_ID)
+        })
     };
 
-    let approved = find("entraRoles", "approved");
-    world.goto(&route(&approved)).await;
+    let approved = find(Source::EntraRoles, Status::Approved);
+    world.goto(&route(approved)).await;
     let outcome = world
         .wait_for_text("[data-testid=outcome]", "Approved by")
         .await;
-    let justification = approved["decision"]["justification"].as_str().unwrap();
+    let justification = &approved.decision.as_ref().unwrap().justification;
     assert!(outcome.contains(justification), "{outcome}");
     let timeline = world
         .wait_for_text("[data-testid=timeline]", "Submitted by")
@@ -333,14 +307,14 @@ async fn old_links_show_the_outcome_and_the_timeline() {
     assert!(!world.exists("[data-testid=decision-panel]").await);
     world.full_screenshot("detail-approved", 1280).await;
 
-    let denied = find("azureResources", "denied");
-    world.goto(&route(&denied)).await;
+    let denied = find(Source::AzureResources, Status::Denied);
+    world.goto(&route(denied)).await;
     world
         .wait_for_text("[data-testid=outcome]", "Denied by")
         .await;
 
-    let expired = find("groups", "expired");
-    world.goto(&route(&expired)).await;
+    let expired = find(Source::Groups, Status::Expired);
+    world.goto(&route(expired)).await;
     world
         .wait_for_text("[data-testid=outcome]", "Expired at")
         .await;
@@ -348,8 +322,8 @@ async fn old_links_show_the_outcome_and_the_timeline() {
         .wait_for_text("[data-testid=timeline]", "Outcome: expired")
         .await;
 
-    let canceled = find("portalApi", "canceled");
-    world.goto(&route(&canceled)).await;
+    let canceled = find(Source::PortalApi, Status::Canceled);
+    world.goto(&route(canceled)).await;
     world
         .wait_for_text("[data-testid=outcome]", "Canceled by the requester")
         .await;
@@ -372,7 +346,7 @@ async fn old_links_show_the_outcome_and_the_timeline() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deep_link_survives_sign_in() {
     let world = World::start().await;
-    let request = world.sign_in_through_deep_link("groups").await;
+    let request = world.sign_in_through_deep_link(Source::Groups).await;
     let url = world.browser.current_url().await.unwrap();
     assert!(url.path().ends_with(&route(&request)), "{url}");
     assert!(url.query().is_none(), "no code or state left in {url}");

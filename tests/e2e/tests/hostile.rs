@@ -163,11 +163,12 @@ async fn assert_isolated(world: &World, css: &str, view: &str) {
 }
 
 /// The pending requests of the normal (non-hostile) requester, one per source.
-fn normal_requests(state: &Value) -> Vec<String> {
-    requests(state)
+fn normal_requests(state: &StateView) -> Vec<String> {
+    state
+        .requests
         .iter()
-        .filter(|r| r["principal"] == ALEX_ID && is_pending_for(r, ADELE_ID))
-        .map(|r| r["id"].as_str().unwrap().to_string())
+        .filter(|r| r.principal == ALEX_ID && r.is_pending_for(ADELE_ID))
+        .map(|r| r.id.clone())
         .collect()
 }
 
@@ -233,10 +234,10 @@ async fn hostile_data_stays_data_in_every_view() {
         !world.exists("[data-testid=source-error]").await,
         "no source fails on hostile data"
     );
-    let rlo = first_request(&state, "a request by the RLO user", |r| {
-        r["principal"] == RLO_USER && is_pending_for(r, ADELE_ID)
+    let rlo = state.first("a request by the RLO user", |r| {
+        r.principal == RLO_USER && r.is_pending_for(ADELE_ID)
     });
-    let row = reveal_in_queue(&world, &rlo).await;
+    let row = reveal_in_queue(&world, &rlo.id).await;
     world
         .wait_for(&format!("{row} [data-testid=hidden-characters]"))
         .await;
@@ -246,38 +247,35 @@ async fn hostile_data_stays_data_in_every_view() {
     world.full_screenshot("hostile-queue", 1280).await;
 
     // The detail of every request waiting for Adele.
-    let pending: Vec<Value> = requests(&state)
-        .iter()
-        .filter(|r| is_pending_for(r, ADELE_ID))
-        .cloned()
-        .collect();
-    for request in &pending {
-        let view = format!("detail of {}", request["id"]);
+    let pending = state.requests.iter().filter(|r| r.is_pending_for(ADELE_ID));
+    for request in pending {
+        let view = format!("detail of {}", request.id);
         world.goto(&route(request)).await;
         let detail = world.wait_for("[data-testid=request-detail]").await;
         assert_eq!(
             detail.attr("data-id").await.unwrap().as_deref(),
-            request["id"].as_str(),
+            Some(request.id.as_str()),
             "{view}"
         );
         world
             .wait_for("[data-testid=decision-panel], [data-testid=decision-blocked]")
             .await;
         assert_isolated(&world, "[data-testid=requester-justification]", &view).await;
-        if request["principal"] == RLO_USER {
+        if request.principal == RLO_USER {
             world.wait_for("[data-testid=hidden-characters]").await;
         }
         assert_safe(&world, &view).await;
     }
-    world.goto(&route(&rlo)).await;
+    world.goto(&route(rlo)).await;
     world.wait_for("[data-testid=hidden-characters]").await;
     world.full_screenshot("hostile-detail", 1280).await;
 
     // My Requests: every one of Adele's own requests.
     world.click("a[href='/my-requests']").await;
-    let own = requests(&state)
+    let own = state
+        .requests
         .iter()
-        .filter(|r| r["principal"] == ADELE_ID)
+        .filter(|r| r.principal == ADELE_ID)
         .count();
     world
         .wait_for_count(

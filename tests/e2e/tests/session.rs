@@ -11,7 +11,7 @@ const DRAFT: &str = "Verified with the requester on the bridge call";
 #[tokio::test(flavor = "multi_thread")]
 async fn after_24_hours_one_banner_and_sign_in_again_returns_with_the_draft() {
     let world = World::start().await;
-    let request = open_with_draft(&world, "entraRoles", DRAFT).await;
+    let request = open_with_draft(&world, Source::EntraRoles, DRAFT).await;
 
     // A day and an hour later (the requests made again relative to that time), the page is reloaded.
     world
@@ -59,7 +59,7 @@ async fn after_24_hours_one_banner_and_sign_in_again_returns_with_the_draft() {
     let detail = world.wait_for("[data-testid=request-detail]").await;
     assert_eq!(
         detail.attr("data-id").await.unwrap().as_deref(),
-        request["id"].as_str()
+        Some(request.id.as_str())
     );
     world.wait_for("#approver-justification").await;
     let kept = world
@@ -78,7 +78,7 @@ async fn after_24_hours_one_banner_and_sign_in_again_returns_with_the_draft() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_that_expired_while_the_page_was_open_is_renewed_once_on_the_write() {
     let world = World::start().await;
-    let request = open_with_draft(&world, "groups", DRAFT).await;
+    let request = open_with_draft(&world, Source::Groups, DRAFT).await;
     world
         .control("POST", "/_emulator/clock/advance", json!({ "minutes": 70 }))
         .await;
@@ -114,11 +114,6 @@ async fn a_token_that_expired_while_the_page_was_open_is_renewed_once_on_the_wri
     assert_eq!(writes.len(), 1, "one PATCH, in the resend: {writes:#?}");
     assert_eq!(writes[0]["status"], 204);
     let state = world.state().await;
-    let decided = requests(&state)
-        .iter()
-        .find(|r| r["id"] == request["id"])
-        .cloned()
-        .unwrap();
-    assert_eq!(decided["state"], "approved");
+    assert_eq!(state.request(&request.id).state, Status::Approved);
     world.finish().await;
 }

@@ -95,22 +95,15 @@ async fn live_refresh_shows_a_new_request_and_drops_one_decided_elsewhere() {
     let before = shown_queue(&world).await;
 
     // Nestor approves one of Adele's requests; a new request arrives.
-    let decided = shared_request(&world, "entraRoles").await;
+    let decided = shared_request(&world, Source::EntraRoles).await;
     let token = world.token_for(NESTOR_ID, "graph").await;
-    let id = decided["id"].as_str().unwrap();
     let mut scenario = demo_scenario();
-    let mut fresh = scenario["requests"][0].clone();
-    fresh["id"] = json!("e0000000-0000-4000-8000-0000000000f1");
-    fresh["createdMinutesAgo"] = json!(1);
-    scenario["requests"].as_array_mut().unwrap().push(fresh);
+    let mut fresh = scenario.requests[0].clone();
+    fresh.id = "e0000000-0000-4000-8000-0000000000f1".into();
+    fresh.created_minutes_ago = 1;
+    scenario.requests.push(fresh);
     // The same tenant plus one new request; then Nestor approves one of Adele's.
     load_scenario(&world, &scenario).await;
-    let state = world.state().await;
-    let decided = requests(&state)
-        .iter()
-        .find(|r| r["id"] == id)
-        .cloned()
-        .unwrap();
     approve_entra_step_as(&world, &token, &decided).await;
 
     // Within one refresh interval (15 s) and without a reload: the new one is marked, the decided one gone.
@@ -123,17 +116,13 @@ async fn live_refresh_shows_a_new_request_and_drops_one_decided_elsewhere() {
         .await;
     assert!(!note.is_empty());
     let after = shown_queue(&world).await;
-    assert!(!after.contains(&("entra-roles".into(), id.to_string())));
+    assert!(!after.contains(&("entra-roles".into(), decided.id.clone())));
     assert!(after.contains(&(
         "entra-roles".into(),
         "e0000000-0000-4000-8000-0000000000f1".into()
     )));
     assert_eq!(after.len(), before.len());
-    reveal_in_queue(
-        &world,
-        &json!({ "id": "e0000000-0000-4000-8000-0000000000f1" }),
-    )
-    .await;
+    reveal_in_queue(&world, "e0000000-0000-4000-8000-0000000000f1").await;
     world
         .wait_for("[data-testid=queue-row][data-id='e0000000-0000-4000-8000-0000000000f1'] [data-testid=row-new]")
         .await;

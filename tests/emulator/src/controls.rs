@@ -205,5 +205,6 @@ async fn reset_app_config(State(app): State<App>) -> Response {
 
 async fn state(State(app): State<App>) -> Response {
     let now = app.clock.now();
-    json_response(StatusCode::OK, app.store().to_json(now))
+    let view = serde_json::to_value(app.store().state_view(now)).expect("the state is plain data");
+    json_response(StatusCode::OK, view)
 }

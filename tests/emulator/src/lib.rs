@@ -49,6 +49,7 @@ mod scenario;
 mod scenario_context;
 mod schedules;
 mod server;
+mod state_view;
 mod static_app;
 mod store;
 mod tokens;
@@ -56,7 +57,9 @@ mod users;
 
 pub use consent::CONTEXT_PERMISSIONS;
 pub use identity::pkce_challenge;
-pub use scenario::{Scenario, Source};
+pub use scenario::{Action, Scenario, ScenarioRequest, ScenarioState, Source};
+pub use state_view::{DecisionView, IdsView, RequestView, StateView};
+pub use store::{Outcome, Status};
 
 use app::{Settings, Shared};
 use serde_json::{Map, Value};

@@ -132,6 +132,23 @@ impl Source {
         Source::MimPam,
         Source::PortalApi,
     ];
+
+    /// The scenario file's name of the source (camelCase, as serde writes it): `entraRoles`, ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::EntraRoles => "entraRoles",
+            Source::Groups => "groups",
+            Source::AzureResources => "azureResources",
+            Source::MimPam => "mimPam",
+            Source::PortalApi => "portalApi",
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What the requester asked for; only `SelfActivate` can be decided through the APIs.

@@ -5,12 +5,12 @@
 //! requester never approves their own request; service principals never approve; extend/renew requests
 //! cannot be decided through an API; a justification is required when the request's policy says so.
 
-use crate::clock::{add_clamped, clamped_minutes, format_time};
+use crate::clock::{add_clamped, clamped_minutes};
 use crate::context_state::ContextState;
 use crate::ids::{derived_guid, guid_or_derived};
 use crate::scenario::{Action, Scenario, ScenarioRequest, ScenarioState, Source, Ticket, User};
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// How long a request waits for a decision before it expires (not configurable in PIM).
 pub const APPROVAL_WINDOW_HOURS: i64 = 24;
@@ -20,7 +20,9 @@ fn approval_window() -> Duration {
 }
 
 /// The stored lifecycle state. `Pending` past its window reads as `Expired` (see [`Request::status_at`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Serialized lowercase, as [`Status::as_str`] writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Pending,
     Approved,
@@ -41,10 +43,12 @@ impl Status {
     }
 }
 
-/// An approver's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An approver's verdict, serialized as the state it leads to (`approved` / `denied`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
+    #[serde(rename = "approved")]
     Approve,
+    #[serde(rename = "denied")]
     Deny,
 }
 
@@ -315,6 +319,11 @@ impl Store {
             .map_or_else(|| user_id.to_string(), |u| u.display_name.clone())
     }
 
+    /// Every request of every source, in scenario order.
+    pub fn all_requests(&self) -> &[Request] {
+        &self.requests
+    }
+
     pub fn requests(&self, source: Source) -> impl Iterator<Item = &Request> {
         self.requests.iter().filter(move |r| r.source == source)
     }
@@ -392,16 +401,6 @@ impl Store {
         request.closed_at = Some(now);
         Ok(&self.requests[index])
     }
-
-    /// The whole store as JSON for `GET /_emulator/state`, with every derived id a test may need.
-    pub fn to_json(&self, now: DateTime<Utc>) -> Value {
-        let requests: Vec<Value> = self
-            .requests
-            .iter()
-            .map(|r| request_state(r, now))
-            .collect();
-        json!({ "now": format_time(now), "requests": requests })
-    }
 }
 
 fn check_decision_allowed(
@@ -439,37 +438,4 @@ fn check_decision_allowed(
         return Err(DecisionError::JustificationRequired);
     }
     Ok(())
-}
-
-fn request_state(request: &Request, now: DateTime<Utc>) -> Value {
-    let decision = request.decision.as_ref().map(|d| {
-        json!({
-            "by": d.by,
-            "result": match d.outcome { Outcome::Approve => "approved", Outcome::Deny => "denied" },
-            "at": format_time(d.at),
-            "justification": d.justification,
-        })
-    });
-    json!({
-        "id": request.id,
-        "source": request.source,
-        "state": request.status_at(now).as_str(),
-        "action": request.action.as_str(),
-        "principal": request.principal,
-        "approvers": request.approvers,
-        "role": request.role,
-        "group": request.group,
-        "scope": request.scope,
-        "created": format_time(request.created),
-        "expires": format_time(request.expires_at()),
-        "completed": request.completed_at(now).map(format_time),
-        "decision": decision,
-        "ids": {
-            "stepId": request.step_id(),
-            "armApprovalId": request.arm_approval_id(),
-            "armStageName": request.arm_stage_name(),
-            "pamRequestId": request.pam_request_id(),
-            "pamApprovalObjectId": request.pam_approval_id(),
-        },
-    })
 }

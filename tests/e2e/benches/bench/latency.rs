@@ -102,7 +102,7 @@ async fn approve_click(world: &World) -> Vec<Figure> {
     let mut calls = String::new();
     for run in 0..CLICKS {
         crate::progress(&format!("approve click {run}"));
-        let request = pick(world, "entraRoles", 0).await;
+        let request = pick(world, Source::EntraRoles, 0).await;
         world.goto(&route(&request)).await;
         world.wait_for("[data-testid=decision-panel]").await;
         world
@@ -266,33 +266,27 @@ async fn bulk_approve(world: &World) -> Vec<Figure> {
 /// Adele, copied from the demo's own. One Graph endpoint, as the budget assumes (5 batched reads and 5
 /// batched writes of 20); a mix of roles (`/beta/$batch`) and groups (`/v1.0/$batch`) needs one partial
 /// batch more per endpoint and step: 12 calls for 50 + 50.
-fn bulk_scenario() -> Value {
+fn bulk_scenario() -> Scenario {
     let mut scenario = demo_scenario();
-    let requests = scenario["requests"].as_array().cloned().expect("requests");
-    let is_graph = |r: &Value| r["source"] == "entraRoles" || r["source"] == "groups";
-    let pending_activation =
-        |r: &Value| r.get("state").is_none() && r.get("action").is_none() && is_graph(r);
-    let templates: Vec<Value> = ["entraRoles"]
+    let is_graph = |r: &ScenarioRequest| matches!(r.source, Source::EntraRoles | Source::Groups);
+    let is_pending = |r: &ScenarioRequest| r.state == ScenarioState::Pending;
+    let template = scenario
+        .requests
         .iter()
-        .map(|source| {
-            requests
-                .iter()
-                .find(|r| r["source"] == *source && pending_activation(r))
-                .cloned()
-                .expect("a pending Graph request in the demo")
+        .find(|r| {
+            r.source == Source::EntraRoles && is_pending(r) && r.action == Action::SelfActivate
         })
-        .collect();
-    let mut kept: Vec<Value> = requests
-        .into_iter()
-        .filter(|r| !(is_graph(r) && r.get("state").is_none()))
-        .collect();
+        .cloned()
+        .expect("a pending Graph request in the demo");
+    scenario
+        .requests
+        .retain(|r| !(is_graph(r) && is_pending(r)));
     for i in 0..GRAPH_BULK {
-        let mut copy = templates[i % templates.len()].clone();
-        copy["id"] = json!(format!("b1000000-0000-4000-8000-{i:012}"));
-        copy["approvers"] = json!([ADELE_ID]);
-        copy["createdMinutesAgo"] = json!(5 + i);
-        kept.push(copy);
+        let mut copy = template.clone();
+        copy.id = format!("b1000000-0000-4000-8000-{i:012}");
+        copy.approvers = vec![ADELE_ID.into()];
+        copy.created_minutes_ago = 5 + i as i64;
+        scenario.requests.push(copy);
     }
-    scenario["requests"] = json!(kept);
     scenario
 }
