@@ -9,6 +9,7 @@ use crate::components::source_status::SourceErrorView;
 use crate::components::untrusted::Untrusted;
 use crate::domain::bulk::{Left, Preflight, RoleGroup, Tally};
 use crate::domain::outcome::Outcome;
+use crate::domain::policy::JustificationPolicy;
 use crate::domain::{Decision, RiskLevel, SourceKind};
 use crate::state::bulk::{Phase, Run};
 use crate::state::decisions::{DecisionInput, DecisionState};
@@ -121,10 +122,6 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
     let verb = decision.verb();
     let included = summary.included.len();
     let policy = app.config().approver_justification;
-    let takes_justification = summary.included.iter().any(|p| {
-        app.source(p.request.key.source)
-            .is_none_or(|s| s.records_justification())
-    });
     let without_justification: usize = summary
         .included
         .iter()
@@ -133,15 +130,16 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                 .is_some_and(|s| !s.records_justification())
         })
         .count();
+    let takes_justification = without_justification < included;
     let draft = RwSignal::new(app.drafts.load_bulk());
     let invalid = RwSignal::new(None::<String>);
     let critical = summary.count_at(RiskLevel::Critical);
     let needs_confirmation = summary.needs_critical_confirmation();
     let confirmed = RwSignal::new(false);
     let textarea = NodeRef::<leptos::html::Textarea>::new();
-    let can_send = move || included > 0 && (!needs_confirmation || confirmed.get());
+    let can_send = Signal::derive(move || included > 0 && (!needs_confirmation || confirmed.get()));
     let stored = StoredValue::new(summary.clone());
-    let send = move |_| {
+    let send = move |()| {
         let text = draft.get_untracked();
         let Some(justification) =
             justification_to_send(takes_justification, policy, &text, invalid, textarea)
@@ -166,43 +164,69 @@ fn PreflightSummary(summary: Preflight) -> impl IntoView {
                 <RiskList level=RiskLevel::High groups=summary.roles_at(RiskLevel::High) />
             </div>
             <ExcludedList excluded />
-            {takes_justification.then(|| view! {
-                <JustificationField
-                    id="bulk-justification"
-                    lines="bulk-justification"
-                    label="Justification for all of them"
-                    rows=3
-                    policy
-                    draft
-                    invalid
-                    textarea
-                    on_input=Callback::new(move |text: String| {
-                        app.drafts.save_bulk(&text);
-                        draft.set(text);
-                    })
-                />
-            })}
+            {takes_justification.then(|| view! { <BulkJustification policy draft invalid textarea /> })}
             {(without_justification > 0).then(|| view! {
                 <p class="note">
                     {format!("MIM PAM takes no justification: {} will be recorded without it.", requests(without_justification))}
                 </p>
             })}
             {needs_confirmation.then(|| view! { <CriticalConfirmation critical confirmed /> })}
-            <div class="decision-buttons">
-                <button
-                    type="button"
-                    class=format!("button {}", verb.to_lowercase())
-                    data-testid="bulk-send"
-                    disabled=move || !can_send()
-                    on:click=send
-                >
-                    {format!("{verb} {}", requests(included))}
-                </button>
-                <button type="button" class="button secondary" data-testid="bulk-cancel" on:click=move |_| app.bulk.close()>
-                    "Cancel"
-                </button>
-            </div>
+            <BulkButtons verb included can_send on_send=Callback::new(send) />
         </section>
+    }
+}
+
+/// One justification for the whole batch, kept as a draft like a single decision's.
+#[component]
+fn BulkJustification(
+    policy: JustificationPolicy,
+    draft: RwSignal<String>,
+    invalid: RwSignal<Option<String>>,
+    textarea: NodeRef<leptos::html::Textarea>,
+) -> impl IntoView {
+    let app = use_app();
+    view! {
+        <JustificationField
+            id="bulk-justification"
+            lines="bulk-justification"
+            label="Justification for all of them"
+            rows=3
+            policy
+            draft
+            invalid
+            textarea
+            on_input=Callback::new(move |text: String| {
+                app.drafts.save_bulk(&text);
+                draft.set(text);
+            })
+        />
+    }
+}
+
+/// "Approve 12 requests" (off until a Critical batch is confirmed) and Cancel.
+#[component]
+fn BulkButtons(
+    verb: &'static str,
+    included: usize,
+    can_send: Signal<bool>,
+    on_send: Callback<()>,
+) -> impl IntoView {
+    let app = use_app();
+    view! {
+        <div class="decision-buttons">
+            <button
+                type="button"
+                class=format!("button {}", verb.to_lowercase())
+                data-testid="bulk-send"
+                disabled=move || !can_send.get()
+                on:click=move |_| on_send.run(())
+            >
+                {format!("{verb} {}", requests(included))}
+            </button>
+            <button type="button" class="button secondary" data-testid="bulk-cancel" on:click=move |_| app.bulk.close()>
+                "Cancel"
+            </button>
+        </div>
     }
 }
 

@@ -65,13 +65,6 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
         let key = key.clone();
         Memo::new(move |_| app.decisions.state(&key))
     };
-    let busy = move || {
-        state.with(|s| match s {
-            Some(DecisionState::Settled(settled)) => !settled.outcome.allows_retry(),
-            Some(_) => true,
-            None => false,
-        })
-    };
     let input = StoredValue::new((request, approval));
     let submit = move |decision: Decision| {
         let text = draft.get_untracked();
@@ -88,13 +81,10 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
             justification,
         });
     };
-    let save_draft = {
-        let key = key.clone();
-        move |text: String| {
-            app.drafts.save(&key, &text);
-            draft.set(text);
-        }
-    };
+    let save_draft = Callback::new(move |text: String| {
+        app.drafts.save(&key, &text);
+        draft.set(text);
+    });
     view! {
         <section class="card decision" aria-labelledby="decision-title" data-testid="decision-panel">
             <h2 id="decision-title">"Your decision"</h2>
@@ -109,33 +99,61 @@ pub fn DecisionPanel(request: ApprovalRequest, approval: Approval) -> impl IntoV
                         draft
                         invalid
                         textarea
-                        on_input=Callback::new(save_draft)
+                        on_input=save_draft
                     />
                 }
                     .into_any()
             } else {
                 view! { <NoJustificationNote /> }.into_any()
             }}
-            <div class="decision-buttons">
-                {[Decision::Approve, Decision::Deny]
-                    .into_iter()
-                    .map(|decision| {
-                        let subject = subject.clone();
-                        let on_click = Callback::new(move |()| submit(decision));
-                        view! { <DecisionButton decision subject intended busy on_click /> }
-                    })
-                    .collect_view()}
-            </div>
-            <p class="sending" role="status" data-testid="decision-progress">
-                {move || state.with(|s| s.as_ref().and_then(DecisionState::progress))}
-            </p>
-            {move || match state.get() {
-                Some(DecisionState::Settled(settled)) => view! { <Unsettled settled=*settled /> }.into_any(),
-                _ => ().into_any(),
-            }}
+            <DecisionButtons subject intended state on_decide=Callback::new(submit) />
+            <DecisionProgress state />
         </section>
     }
     .into_any()
+}
+
+/// Approve and Deny, both off while the decision is being written or nobody can tell its outcome.
+#[component]
+fn DecisionButtons(
+    subject: String,
+    intended: Option<Decision>,
+    state: Memo<Option<DecisionState>>,
+    on_decide: Callback<Decision>,
+) -> impl IntoView {
+    let busy = move || {
+        state.with(|s| match s {
+            Some(DecisionState::Settled(settled)) => !settled.outcome.allows_retry(),
+            Some(_) => true,
+            None => false,
+        })
+    };
+    view! {
+        <div class="decision-buttons">
+            {[Decision::Approve, Decision::Deny]
+                .into_iter()
+                .map(|decision| {
+                    let subject = subject.clone();
+                    let on_click = Callback::new(move |()| on_decide.run(decision));
+                    view! { <DecisionButton decision subject intended busy on_click /> }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// The write's progress in words (announced), then what the panel says when it did not settle.
+#[component]
+fn DecisionProgress(state: Memo<Option<DecisionState>>) -> impl IntoView {
+    view! {
+        <p class="sending" role="status" data-testid="decision-progress">
+            {move || state.with(|s| s.as_ref().and_then(DecisionState::progress))}
+        </p>
+        {move || match state.get() {
+            Some(DecisionState::Settled(settled)) => view! { <Unsettled settled=*settled /> }.into_any(),
+            _ => ().into_any(),
+        }}
+    }
 }
 
 /// The decision the approver meant when the detail was opened from the queue with `a` or `d`

@@ -3,8 +3,44 @@
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
+use wasm_bindgen::convert::FromWasmAbi;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+/// How a listener is added: passive listeners never hold up scrolling (they cannot cancel it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Listen {
+    Active,
+    Passive,
+}
+
+/// Calls `handler` with each of `events` on `target`, until the owner is cleaned up (the listener
+/// is removed then).
+pub fn use_event_listener<E: FromWasmAbi + 'static>(
+    target: web_sys::EventTarget,
+    events: &'static [&'static str],
+    listen: Listen,
+    handler: impl Fn(E) + 'static,
+) {
+    let handler = Closure::<dyn Fn(E)>::new(handler);
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_passive(listen == Listen::Passive);
+    for event in events {
+        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
+            event,
+            handler.as_ref().unchecked_ref(),
+            &options,
+        );
+    }
+    let kept = SendWrapper::new((target, handler));
+    on_cleanup(move || {
+        let (target, handler) = &*kept;
+        for event in events {
+            let _ =
+                target.remove_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+        }
+    });
+}
 
 /// Asks before the page is closed or reloaded while `busy()` is true (`beforeunload`): a decision
 /// being written must not be abandoned without a word.
@@ -12,7 +48,10 @@ pub fn use_confirm_unload(busy: impl Fn() -> bool + 'static) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let handler = Closure::<dyn Fn(web_sys::BeforeUnloadEvent)>::new(
+    use_event_listener(
+        window.into(),
+        &["beforeunload"],
+        Listen::Active,
         move |event: web_sys::BeforeUnloadEvent| {
             if busy() {
                 event.prevent_default();
@@ -20,14 +59,6 @@ pub fn use_confirm_unload(busy: impl Fn() -> bool + 'static) {
             }
         },
     );
-    let _ =
-        window.add_event_listener_with_callback("beforeunload", handler.as_ref().unchecked_ref());
-    let window = SendWrapper::new(window);
-    let handler = SendWrapper::new(handler);
-    on_cleanup(move || {
-        let _ = window
-            .remove_event_listener_with_callback("beforeunload", handler.as_ref().unchecked_ref());
-    });
 }
 
 /// Calls `on_resize` whenever `target`'s size changes (ResizeObserver), until the owner is cleaned up.

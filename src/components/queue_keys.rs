@@ -3,12 +3,12 @@
 //! decision with the justification box focused (never a decision without one), `/` focuses search, `?`
 //! shows the shortcuts. Keys act only when focus is not in a text field and no modifier is held.
 
+use crate::components::hooks::{use_event_listener, Listen};
+use crate::domain::RequestKey;
 use crate::routes::Route;
 use crate::state::use_app;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use send_wrapper::SendWrapper;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Which request the keyboard is on, shared by the table (which focuses it) and the key handler.
@@ -103,78 +103,77 @@ fn belongs_elsewhere(event: &web_sys::KeyboardEvent) -> bool {
 pub fn use_queue_keys(cursor: KeyboardCursor) {
     let app = use_app();
     let navigate = use_navigate();
-    let handler =
-        Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
-            if belongs_elsewhere(&event) {
-                return;
-            }
-            let Some(key) = QueueKey::from_key(&event.key()) else {
-                return;
-            };
-            let count = app.queue.data.with_untracked(|d| d.shown());
-            let active = cursor.active.get_untracked();
-            let key_of = |i: usize| {
-                app.queue
-                    .data
-                    .with_untracked(|d| d.window(i..i + 1).first().map(|e| e.request.key.clone()))
-            };
-            match key {
-                QueueKey::Next | QueueKey::Previous => {
-                    event.prevent_default();
-                    cursor.active.set(move_cursor(active, key, count));
-                    cursor.focus_pending.set(true);
-                    cursor.moved.update(|n| *n += 1);
-                }
-                QueueKey::Open | QueueKey::Approve | QueueKey::Deny => {
-                    // Enter on a focused link or button does its own thing.
-                    if key == QueueKey::Open && !on_page_body(&event) {
-                        return;
-                    }
-                    let Some(request) = active.and_then(key_of) else {
-                        return;
-                    };
-                    event.prevent_default();
-                    let suffix = match key {
-                        QueueKey::Approve => "?decide=approve",
-                        QueueKey::Deny => "?decide=deny",
-                        _ => "",
-                    };
-                    navigate(
-                        &format!("{}{suffix}", Route::Request(request).href()),
-                        Default::default(),
-                    );
-                }
-                QueueKey::Select => {
-                    let Some(request) = active.and_then(key_of) else {
-                        return;
-                    };
-                    event.prevent_default();
-                    app.bulk.selection.toggle(&request);
-                    app.bulk.announce_selection();
-                }
-                QueueKey::Search => {
-                    event.prevent_default();
-                    if let Some(search) = web_sys::window()
-                        .and_then(|w| w.document())
-                        .and_then(|d| d.get_element_by_id("queue-search"))
-                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                    {
-                        let _ = search.focus();
-                    }
-                }
-                QueueKey::Help => cursor.help_open.update(|open| *open = !*open),
-            }
-        });
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let _ = document.add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
-    let kept = SendWrapper::new((document, handler));
-    on_cleanup(move || {
-        let (document, handler) = &*kept;
-        let _ = document
-            .remove_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
-    });
+    let handler = move |event: web_sys::KeyboardEvent| {
+        if belongs_elsewhere(&event) {
+            return;
+        }
+        let Some(key) = QueueKey::from_key(&event.key()) else {
+            return;
+        };
+        let count = app.queue.data.with_untracked(|d| d.shown());
+        let active = cursor.active.get_untracked();
+        let key_of = |i: usize| {
+            app.queue
+                .data
+                .with_untracked(|d| d.window(i..i + 1).first().map(|e| e.request.key.clone()))
+        };
+        match key {
+            QueueKey::Next | QueueKey::Previous => {
+                event.prevent_default();
+                cursor.active.set(move_cursor(active, key, count));
+                cursor.focus_pending.set(true);
+                cursor.moved.update(|n| *n += 1);
+            }
+            QueueKey::Open | QueueKey::Approve | QueueKey::Deny => {
+                // Enter on a focused link or button does its own thing.
+                if key == QueueKey::Open && !on_page_body(&event) {
+                    return;
+                }
+                let Some(request) = active.and_then(key_of) else {
+                    return;
+                };
+                event.prevent_default();
+                navigate(&detail_href(request, key), Default::default());
+            }
+            QueueKey::Select => {
+                let Some(request) = active.and_then(key_of) else {
+                    return;
+                };
+                event.prevent_default();
+                app.bulk.selection.toggle(&request);
+                app.bulk.announce_selection();
+            }
+            QueueKey::Search => {
+                event.prevent_default();
+                focus_search();
+            }
+            QueueKey::Help => cursor.help_open.update(|open| *open = !*open),
+        }
+    };
+    use_event_listener(document.into(), &["keydown"], Listen::Active, handler);
+}
+
+/// The detail of `request`; `a` and `d` open it with that decision intended (`?decide=`).
+fn detail_href(request: RequestKey, key: QueueKey) -> String {
+    let suffix = match key {
+        QueueKey::Approve => "?decide=approve",
+        QueueKey::Deny => "?decide=deny",
+        _ => "",
+    };
+    format!("{}{suffix}", Route::Request(request).href())
+}
+
+fn focus_search() {
+    if let Some(search) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("queue-search"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = search.focus();
+    }
 }
 
 /// Whether the key went to the page itself or a row rather than a link or a button.

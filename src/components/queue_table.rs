@@ -14,6 +14,7 @@ use crate::components::untrusted::Untrusted;
 use crate::components::windowed::use_visible_range;
 use crate::domain::queue::{Column, QueueEntry};
 use crate::domain::text;
+use crate::domain::ApprovalRequest;
 use crate::routes::Route;
 use crate::state::queue::QueueData;
 use crate::state::use_app;
@@ -48,14 +49,7 @@ pub fn QueueTable() -> impl IntoView {
         // Whole pixels (row heights are measured in whole pixels): no float formatting in the bundle.
         format!("{}px", (rows as f64 * height).round() as u64)
     };
-    // A key moved the cursor: bring its row into view (the row focuses itself once rendered).
-    let cursor = expect_context::<KeyboardCursor>();
-    Effect::new(move |_| {
-        cursor.moved.track();
-        if let (Some(index), Some(body)) = (cursor.active.get_untracked(), tbody.get_untracked()) {
-            scroll_into_view(&body, index, row_height.get_untracked());
-        }
-    });
+    scroll_to_the_keyboard_row(tbody, row_height);
     // Row pitch as the layout draws it (table rows or cards with their gap), from rendered rows.
     Effect::new(move |_| {
         window.track();
@@ -71,17 +65,7 @@ pub fn QueueTable() -> impl IntoView {
         <div class="table-wrap">
             <table class="queue" aria-rowcount=move || shown.get() + 1 data-testid="queue-table">
                 <caption class="visually-hidden">"Requests waiting for your approval"</caption>
-                <thead>
-                    <tr aria-rowindex="1">
-                        <th scope="col" class="select-col">
-                            <span class="visually-hidden">"Selected"</span>
-                        </th>
-                        {Column::ALL
-                            .into_iter()
-                            .map(|column| view! { <SortHeader sort=app.queue.sort column /> })
-                            .collect_view()}
-                    </tr>
-                </thead>
+                <QueueHeader />
                 <tbody node_ref=tbody>
                     <tr class="spacer" aria-hidden="true" style:height=move || spacer(true)>
                         <td colspan="11"></td>
@@ -101,6 +85,36 @@ pub fn QueueTable() -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// The column headers, each sorting the queue.
+#[component]
+fn QueueHeader() -> impl IntoView {
+    let sort = use_app().queue.sort;
+    view! {
+        <thead>
+            <tr aria-rowindex="1">
+                <th scope="col" class="select-col">
+                    <span class="visually-hidden">"Selected"</span>
+                </th>
+                {Column::ALL
+                    .into_iter()
+                    .map(|column| view! { <SortHeader sort column /> })
+                    .collect_view()}
+            </tr>
+        </thead>
+    }
+}
+
+/// A key moved the cursor: bring its row into view (the row focuses itself once rendered).
+fn scroll_to_the_keyboard_row(tbody: NodeRef<leptos::html::Tbody>, row_height: RwSignal<f64>) {
+    let cursor = expect_context::<KeyboardCursor>();
+    Effect::new(move |_| {
+        cursor.moved.track();
+        if let (Some(index), Some(body)) = (cursor.active.get_untracked(), tbody.get_untracked()) {
+            scroll_into_view(&body, index, row_height.get_untracked());
+        }
+    });
 }
 
 /// A shift-click on the row of `key` at `index`: every row from the last one ticked to this one takes
@@ -159,23 +173,13 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
     let request = entry.request.clone();
     let is_active = Signal::derive(move || cursor.active.get() == Some(row_index.get() - 2));
     let link = NodeRef::<leptos::html::A>::new();
-    // The keyboard's row takes focus when a key moved there (also when it is rendered only then).
-    Effect::new(move |_| {
-        if cursor.focus_pending.get() && is_active.get() {
-            if let Some(link) = link.get() {
-                let _ = link.focus();
-                cursor.focus_pending.set(false);
-            }
-        }
-    });
-    let route = Route::Request(request.key.clone()).href();
+    focus_when_the_keyboard_moves_here(cursor, is_active, link);
     // An accessible name without the hidden characters the visible text leaves out.
     let link_label = format!(
         "Review {} for {}",
         text::without_hidden(&request.role.name),
         text::without_hidden(request.requester.name())
     );
-    let ticket = request.ticket.clone();
     let created = request.created;
     let selected = {
         let key = request.key.clone();
@@ -197,32 +201,14 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
             <td data-label="Requestor">
                 <Requester person=request.requester.clone() />
             </td>
-            <td data-label="Role">
-                <a href=route aria-label=link_label class="row-link" node_ref=link>
-                    <Untrusted text=request.role.name.clone() />
-                </a>
-                <RowBadges request=request.clone() />
-            </td>
+            <RoleCell request=request.clone() label=link_label link />
             <td data-label="Scope">
                 <Untrusted text=request.scope.name.clone() />
             </td>
             <td data-label="Duration">
                 <QueueDuration request=request.clone() />
             </td>
-            <td data-label="Justification">
-                <span class="clamp">
-                    {match request.justification.clone() {
-                        Some(text) => view! { <Untrusted text what="justification" /> }.into_any(),
-                        None => "None given".into_any(),
-                    }}
-                </span>
-            </td>
-            <td data-label="Ticket">
-                {match ticket {
-                    Some(t) => view! { <Untrusted text=t.number what="ticket" /> }.into_any(),
-                    None => view! { <span class="missing">"No ticket"</span> }.into_any(),
-                }}
-            </td>
+            <JustificationAndTicketCells request=request.clone() />
             <td data-label="Requested">
                 <LocalTime at=created />
             </td>
@@ -236,6 +222,61 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
                 <RiskBadge level />
             </td>
         </tr>
+    }
+}
+
+/// The keyboard's row takes focus when a key moved there (also when it is rendered only then).
+fn focus_when_the_keyboard_moves_here(
+    cursor: KeyboardCursor,
+    is_active: Signal<bool>,
+    link: NodeRef<leptos::html::A>,
+) {
+    Effect::new(move |_| {
+        if cursor.focus_pending.get() && is_active.get() {
+            if let Some(link) = link.get() {
+                let _ = link.focus();
+                cursor.focus_pending.set(false);
+            }
+        }
+    });
+}
+
+/// The role, as the link that opens the request, and the role's badges.
+#[component]
+fn RoleCell(
+    request: ApprovalRequest,
+    label: String,
+    link: NodeRef<leptos::html::A>,
+) -> impl IntoView {
+    let route = Route::Request(request.key.clone()).href();
+    view! {
+        <td data-label="Role">
+            <a href=route aria-label=label class="row-link" node_ref=link>
+                <Untrusted text=request.role.name.clone() />
+            </a>
+            <RowBadges request />
+        </td>
+    }
+}
+
+/// The requester's justification (clamped) and ticket, or what is missing.
+#[component]
+fn JustificationAndTicketCells(request: ApprovalRequest) -> impl IntoView {
+    view! {
+        <td data-label="Justification">
+            <span class="clamp">
+                {match request.justification {
+                    Some(text) => view! { <Untrusted text what="justification" /> }.into_any(),
+                    None => "None given".into_any(),
+                }}
+            </span>
+        </td>
+        <td data-label="Ticket">
+            {match request.ticket {
+                Some(t) => view! { <Untrusted text=t.number what="ticket" /> }.into_any(),
+                None => view! { <span class="missing">"No ticket"</span> }.into_any(),
+            }}
+        </td>
     }
 }
 
@@ -272,7 +313,7 @@ fn SelectCell(
 /// What the role cell says beside the role: new since the last refresh, an unusual action, a status no
 /// client knows, a decision being sent.
 #[component]
-fn RowBadges(request: crate::domain::ApprovalRequest) -> impl IntoView {
+fn RowBadges(request: ApprovalRequest) -> impl IntoView {
     let app = use_app();
     let unseen = {
         let key = request.key.clone();

@@ -6,8 +6,8 @@
 //! The arithmetic is [`visible_range`] (pure, unit-tested); [`use_visible_range`] feeds it the list's
 //! position on screen, re-read on scroll and resize at most once per animation frame.
 
+use crate::components::hooks::{use_event_listener, Listen};
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 use std::cell::Cell;
 use std::ops::Range;
 use std::rc::Rc;
@@ -90,31 +90,19 @@ fn use_animation_frame_listener(events: &'static [&'static str], on_event: impl 
             on_event();
         })
     };
-    let listener = Closure::<dyn Fn()>::new(move || {
-        if scheduled.replace(true) {
-            return;
-        }
-        if let Some(window) = web_sys::window() {
-            let _ = window.request_animation_frame(frame.as_ref().unchecked_ref());
-        }
-    });
-    let options = web_sys::AddEventListenerOptions::new();
-    options.set_passive(true);
-    for event in events {
-        let _ = window.add_event_listener_with_callback_and_add_event_listener_options(
-            event,
-            listener.as_ref().unchecked_ref(),
-            &options,
-        );
-    }
-    let kept = SendWrapper::new((window, listener));
-    on_cleanup(move || {
-        let (window, listener) = &*kept;
-        for event in events {
-            let _ = window
-                .remove_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
-        }
-    });
+    use_event_listener(
+        window.into(),
+        events,
+        Listen::Passive,
+        move |_: web_sys::Event| {
+            if scheduled.replace(true) {
+                return;
+            }
+            if let Some(window) = web_sys::window() {
+                let _ = window.request_animation_frame(frame.as_ref().unchecked_ref());
+            }
+        },
+    );
 }
 
 #[cfg(test)]
