@@ -342,21 +342,8 @@ mod tests {
         }
     }
 
-    fn approval(status: StageStatus, assigned: bool, review: Option<Review>) -> Approval {
-        Approval {
-            id: "a".into(),
-            stages: vec![Stage {
-                id: "s".into(),
-                name: None,
-                status,
-                assigned_to_me: assigned,
-                review,
-            }],
-        }
-    }
-
     fn open() -> Approval {
-        approval(StageStatus::InProgress, true, None)
+        Approval::one_stage(StageStatus::InProgress, true, None)
     }
 
     fn nestor_approved() -> Review {
@@ -425,15 +412,15 @@ mod tests {
     #[test]
     fn the_approval_read_now_rules_out_decided_expired_and_not_mine() {
         assert_eq!(after_reading(&open()), None);
-        let decided = approval(StageStatus::Completed, true, Some(nestor_approved()));
+        let decided = Approval::one_stage(StageStatus::Completed, true, Some(nestor_approved()));
         let why = after_reading(&decided).unwrap();
         assert_eq!(why.reason(), "Already approved by Nestor Wilke.");
         assert_eq!(
-            after_reading(&approval(StageStatus::Expired, true, None)),
+            after_reading(&Approval::one_stage(StageStatus::Expired, true, None)),
             Some(Exclusion::Blocked(Blocker::Expired))
         );
         assert_eq!(
-            after_reading(&approval(StageStatus::InProgress, false, None)),
+            after_reading(&Approval::one_stage(StageStatus::InProgress, false, None)),
             Some(Exclusion::Blocked(Blocker::NotAssignedToMe))
         );
     }
@@ -486,7 +473,7 @@ mod tests {
                     request("6", SourceKind::PortalApi, "lee", "Reader"),
                     RiskLevel::Normal,
                 ),
-                Ok(approval(
+                Ok(Approval::one_stage(
                     StageStatus::Completed,
                     true,
                     Some(nestor_approved()),

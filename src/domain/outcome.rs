@@ -105,21 +105,11 @@ impl ApprovalRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Stage;
 
     const ME: &str = "me-id";
 
     fn stage(status: StageStatus, review: Option<Review>) -> Approval {
-        Approval {
-            id: "a".into(),
-            stages: vec![Stage {
-                id: "s".into(),
-                name: None,
-                status,
-                assigned_to_me: true,
-                review,
-            }],
-        }
+        Approval::one_stage(status, true, review)
     }
 
     fn review(by: &str, decision: Decision) -> Review {

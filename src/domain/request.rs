@@ -530,48 +530,44 @@ impl ApprovalRequest {
 }
 
 #[cfg(test)]
+impl Approval {
+    /// An approval `a` with one stage `s` in `status`, for tests of what a read-back or a pre-flight
+    /// makes of it.
+    pub fn one_stage(status: StageStatus, assigned_to_me: bool, review: Option<Review>) -> Self {
+        Approval {
+            id: "a".into(),
+            stages: vec![Stage {
+                id: "s".into(),
+                name: None,
+                status,
+                assigned_to_me,
+                review,
+            }],
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn maps_every_documented_status() {
-        assert_eq!(
-            RequestStatus::from_service("PendingApproval"),
-            RequestStatus::Pending
-        );
-        assert_eq!(
-            RequestStatus::from_service("Provisioned"),
-            RequestStatus::Approved
-        );
-        assert_eq!(
-            RequestStatus::from_service("Granted"),
-            RequestStatus::Approved
-        );
-        assert_eq!(RequestStatus::from_service("Denied"), RequestStatus::Denied);
-        assert_eq!(
-            RequestStatus::from_service("AdminDenied"),
-            RequestStatus::Denied
-        );
-        assert_eq!(
-            RequestStatus::from_service("Rejected"),
-            RequestStatus::Denied
-        );
-        assert_eq!(
-            RequestStatus::from_service("TimedOut"),
-            RequestStatus::Expired
-        );
-        assert_eq!(
-            RequestStatus::from_service("Canceled"),
-            RequestStatus::Canceled
-        );
-        assert_eq!(
-            RequestStatus::from_service("Closed"),
-            RequestStatus::Canceled
-        );
-        assert_eq!(
-            RequestStatus::from_service("Active"),
-            RequestStatus::Approved
-        );
+        use RequestStatus::*;
+        for (service, status) in [
+            ("PendingApproval", Pending),
+            ("Provisioned", Approved),
+            ("Granted", Approved),
+            ("Active", Approved),
+            ("Denied", Denied),
+            ("AdminDenied", Denied),
+            ("Rejected", Denied),
+            ("TimedOut", Expired),
+            ("Canceled", Canceled),
+            ("Closed", Canceled),
+        ] {
+            assert_eq!(RequestStatus::from_service(service), status, "{service}");
+        }
     }
 
     #[test]
@@ -611,16 +607,14 @@ mod tests {
 
     #[test]
     fn review_results_of_both_read_shapes() {
-        assert_eq!(
-            Decision::from_review_result("Approved"),
-            Some(Decision::Approve)
-        );
-        assert_eq!(
-            Decision::from_review_result("Approve"),
-            Some(Decision::Approve)
-        );
-        assert_eq!(Decision::from_review_result("Denied"), Some(Decision::Deny));
-        assert_eq!(Decision::from_review_result("NotReviewed"), None);
+        for (result, decision) in [
+            ("Approved", Some(Decision::Approve)),
+            ("Approve", Some(Decision::Approve)),
+            ("Denied", Some(Decision::Deny)),
+            ("NotReviewed", None),
+        ] {
+            assert_eq!(Decision::from_review_result(result), decision, "{result}");
+        }
     }
 
     #[test]
