@@ -247,6 +247,14 @@ impl World {
         self.wait_for_text("[data-testid=account-name]", name).await;
     }
 
+    /// A fresh world signed in as Adele, her queue loaded from every source.
+    pub async fn at_adeles_queue() -> World {
+        let world = World::start().await;
+        world.sign_in_as(ADELE).await;
+        wait_until_loaded(&world).await;
+        world
+    }
+
     /// Opens a deep link to one of Adele's pending `source` requests while signed out, signs in as
     /// Adele, and checks that the detail of that request is what opens. Returns the request.
     pub async fn sign_in_through_deep_link(&self, source: Source) -> RequestView {

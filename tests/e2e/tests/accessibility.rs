@@ -144,9 +144,7 @@ async fn error_states_and_dialogs_are_accessible() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_queue_and_a_decision_work_from_the_keyboard() {
-    let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
+    let world = World::at_adeles_queue().await;
     // The skip link is the first stop and moves focus to the main content.
     world
         .eval("document.activeElement.blur(); return true;")

@@ -92,9 +92,7 @@ async fn assert_one_write(
 }
 
 async fn approve_and_deny(source: Source) {
-    let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
+    let world = World::at_adeles_queue().await;
     assert_eq!(
         shown_queue(&world).await,
         expected_queue(&world, ADELE_ID).await

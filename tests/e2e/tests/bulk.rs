@@ -384,9 +384,7 @@ async fn a_source_failing_mid_way_then_retry_the_failed_ones_resends_only_those(
 /// Presses `key` on the page (the queue listens on the document).
 #[tokio::test(flavor = "multi_thread")]
 async fn x_selects_the_keyboard_row_and_the_selection_survives_sorting_and_search() {
-    let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
+    let world = World::at_adeles_queue().await;
     for key in ["j", "x", "j", "x"] {
         press(&world, key).await;
     }

@@ -93,9 +93,7 @@ async fn state_of(world: &World, panel: &str) -> Value {
 
 #[tokio::test]
 async fn every_graph_and_arm_source_shows_policy_record_and_requester() {
-    let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
+    let world = World::at_adeles_queue().await;
 
     // Entra roles: Alex asks for Global Administrator for 2 h; the policy allows 2 h.
     expect_panels(
@@ -189,9 +187,7 @@ async fn every_graph_and_arm_source_shows_policy_record_and_requester() {
 
 #[tokio::test]
 async fn over_the_policy_maximum_is_marked_in_the_list_and_warned_on_the_detail() {
-    let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
+    let world = World::at_adeles_queue().await;
     for (source, id, warned) in [
         (
             "entra-roles",
@@ -551,9 +547,7 @@ async fn a_tenant_without_context_consent_signs_in_and_decides_and_each_panel_sa
 
 #[tokio::test]
 async fn one_failing_panel_leaves_the_others_and_the_decision_alone() {
-    let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
+    let world = World::at_adeles_queue().await;
 
     // The context is slow: the decision is usable before any of it arrives.
     world

@@ -61,9 +61,7 @@ async fn wait_for_overview(world: &World, wanted: [usize; 4]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn overview_counts_match_the_scenario_and_open_their_requests() {
-    let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
+    let world = World::at_adeles_queue().await;
     let expected = expected_overview(&world.state().await, ADELE_ID);
     assert!(
         expected.iter().all(|n| *n > 0),

@@ -13,9 +13,7 @@ async fn focused_row_index(world: &World) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_queue_is_triaged_from_the_keyboard() {
-    let world = World::start().await;
-    world.sign_in_as(ADELE).await;
-    wait_until_loaded(&world).await;
+    let world = World::at_adeles_queue().await;
 
     press(&world, "j").await;
     world.wait_for("[data-testid=queue-row].active").await;
