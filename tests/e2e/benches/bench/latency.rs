@@ -3,7 +3,7 @@
 //! approve click.
 
 use crate::probe;
-use crate::report::{number, Budget, Figure};
+use crate::report::{number, percentile, Budget, Figure};
 use e2e::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -95,10 +95,31 @@ async fn requests_shown(world: &World) -> String {
         .to_string()
 }
 
+/// The approve click's time split at the write's Resource Timing and the DOM change: click → request
+/// sent, request → response end, response → "Approved" in the DOM, DOM → painted (ms).
+async fn click_phases(world: &World, clicked: f64, painted: f64) -> [f64; 4] {
+    let timing = world
+        .eval(&format!(
+            "const w = performance.getEntriesByType('resource')
+               .filter(e => e.name.includes('$batch') && e.startTime >= {clicked}).pop();
+             return w ? [w.requestStart || w.startTime, w.responseEnd, window.__bench.shownAt] : null;"
+        ))
+        .await;
+    let at = |i: usize| timing[i].as_f64().unwrap_or(f64::NAN);
+    let (sent, answered, shown) = (at(0), at(1), at(2));
+    [
+        sent - clicked,
+        answered - sent,
+        shown - answered,
+        painted - shown,
+    ]
+}
+
 /// 4: the approve click → the confirmation painted, the approval already read when the detail opened.
 async fn approve_click(world: &World) -> Vec<Figure> {
     const SECTION: &str = "4 · approve click, L = 150 ms";
     let mut samples = Vec::new();
+    let mut phases: [Vec<f64>; 4] = Default::default();
     let mut calls = String::new();
     for run in 0..CLICKS {
         crate::progress(&format!("approve click {run}"));
@@ -114,9 +135,14 @@ async fn approve_click(world: &World) -> Vec<Figure> {
         probe::network_idle(world, Duration::from_millis(5 * L_MS)).await;
         world
             .eval(
-                "const b = window.__bench; delete b.at.confirmed;
-                 b.when.confirmed = () => { const c = document.querySelector('[data-testid=confirmation]');
-                                            return !!c && c.textContent.includes('Approved'); };
+                "const b = window.__bench; delete b.at.confirmed; b.shownAt = null;
+                 const shown = () => { const c = document.querySelector('[data-testid=confirmation]');
+                                       return !!c && c.textContent.includes('Approved'); };
+                 b.when.confirmed = shown;
+                 const seen = new MutationObserver(() => {
+                   if (b.shownAt === null && shown()) { b.shownAt = performance.now(); seen.disconnect(); }
+                 });
+                 seen.observe(document, { subtree: true, childList: true, characterData: true });
                  return true;",
             )
             .await;
@@ -124,9 +150,18 @@ async fn approve_click(world: &World) -> Vec<Figure> {
         world.click("[data-testid=approve]").await;
         let state = probe::wait_for_mark(world, "confirmed", Duration::from_secs(30)).await;
         let clicked = state["clickAt"].as_f64().expect("the click was seen");
-        samples.push(state["at"]["confirmed"].as_f64().expect("confirmed") - clicked);
+        let painted = state["at"]["confirmed"].as_f64().expect("confirmed");
+        samples.push(painted - clicked);
+        for (phase, ms) in phases
+            .iter_mut()
+            .zip(click_phases(world, clicked, painted).await)
+        {
+            phase.push(ms);
+        }
         calls = describe_calls(&world.log().await);
     }
+    let [to_request, service, to_dom, to_paint] =
+        phases.map(|p| percentile(&p, 50.0).map_or("?".into(), |ms| number(ms, "ms")));
     vec![
         Figure::new(SECTION, "approve click → confirmed", "ms")
             .samples(samples)
@@ -134,6 +169,9 @@ async fn approve_click(world: &World) -> Vec<Figure> {
             .note(format!(
                 "Entra role activations; the detail opened and the network went quiet before the click. \
                  From the click event's time to the first frame showing \"Approved\" in the confirmation. \
+                 Where the time goes (medians): click → the write's request sent {to_request}; the \
+                 service's answer (request sent → response end, L included) {service}; response → \
+                 \"Approved\" in the DOM {to_dom}; DOM → the next frame painted {to_paint}. \
                  Calls after the click (emulator log, last run): {calls}"
             )),
     ]
