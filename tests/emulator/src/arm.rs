@@ -166,15 +166,6 @@ fn not_found(kind: &str, id: &str) -> Response {
     )
 }
 
-fn arm_status(status: Status) -> &'static str {
-    match status {
-        Status::Pending => "PendingApproval",
-        Status::Approved => "Provisioned",
-        Status::Denied => "Denied",
-        Status::Canceled => "Canceled",
-        Status::Expired => "TimedOut",
-    }
-}
 
 /// `$filter` functions: `asApprover()`, `asCreatedBy()`/`asRequestor()`, `asTarget()`; anything else
 /// (e.g. `status eq 'PendingApproval'`) is ignored, as ARM does.
@@ -501,7 +492,7 @@ pub(crate) fn schedule_request_json(store: &Store, request: &Request, now: DateT
             "principalId": request.principal,
             "principalType": principal_type(store, &request.principal),
             "requestType": request.action.as_str(),
-            "status": arm_status(request.status_at(now)),
+            "status": request.status_at(now).service_value(),
             "approvalId": format!("{APPROVALS_PATH}/{}", request.arm_approval_id()),
             "scheduleInfo": {
                 "startDateTime": request.start.map(format_time),

@@ -9,17 +9,6 @@ use crate::store::{Caller, Outcome, Request, Status, Store};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-/// Graph's `request.status`. Graph documents no value for the 24 h timeout; the emulator borrows ARM's
-/// `TimedOut`.
-pub fn graph_status(status: Status) -> &'static str {
-    match status {
-        Status::Pending => "PendingApproval",
-        Status::Approved => "Provisioned",
-        Status::Denied => "Denied",
-        Status::Canceled => "Canceled",
-        Status::Expired => "TimedOut",
-    }
-}
 
 /// Which navigation properties `$expand` asked for.
 pub struct Expand(Vec<String>);
@@ -61,7 +50,7 @@ fn common_request_json(request: &Request, now: DateTime<Utc>, odata_type: &str) 
     json!({
         "@odata.type": odata_type,
         "id": request.id,
-        "status": graph_status(request.status_at(now)),
+        "status": request.status_at(now).service_value(),
         "createdDateTime": format_time(request.created),
         "completedDateTime": completed_date_time(request, now),
         "approvalId": request.id,

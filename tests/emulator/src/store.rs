@@ -32,6 +32,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// The request's `status` as Graph and ARM write it. Graph documents no value for the 24 h
+    /// timeout; the emulator borrows ARM's `TimedOut` for both.
+    pub fn service_value(self) -> &'static str {
+        match self {
+            Status::Pending => "PendingApproval",
+            Status::Approved => "Provisioned",
+            Status::Denied => "Denied",
+            Status::Canceled => "Canceled",
+            Status::Expired => "TimedOut",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pending => "pending",
