@@ -211,10 +211,11 @@ impl Decisions {
     }
 
     /// Marks the items that may be sent as sending (synchronously, so nothing is sent twice) and
-    /// sends them together.
+    /// sends them together. The write is queued before the views hear of the change, so the request
+    /// leaves before the "Sending…" state is drawn rather than after it.
     fn start(&self, inputs: Vec<DecisionInput>, announce: bool) -> Vec<RequestKey> {
         let mut accepted = Vec::new();
-        self.states.update(|s| {
+        self.states.update_untracked(|s| {
             for input in inputs {
                 let key = input.request.key.clone();
                 let busy = s.get(&key).is_some_and(|state| match state {
@@ -233,6 +234,7 @@ impl Decisions {
                 inputs: accepted,
                 announce,
             });
+            self.states.notify();
         }
         keys
     }
