@@ -5,7 +5,6 @@
 
 use e2e::*;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 const ENTRA_GA_ALEX: &str = "e0000000-0000-4000-8000-000000000001";
 const ENTRA_EXCHANGE_MEGAN: &str = "e0000000-0000-4000-8000-000000000004";
@@ -24,22 +23,16 @@ fn detail(source: &str, id: &str) -> String {
 /// Waits until `panel` has finished reading (ready or a gap) and returns its text.
 async fn panel(world: &World, panel: &str) -> String {
     let css = format!("[data-testid=context-{panel}]");
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let state = world
-            .eval(&format!(
+    world
+        .wait_for_script(
+            &format!(
                 "const p = document.querySelector('{css}'); return p ? p.dataset.state : null;"
-            ))
-            .await;
-        if matches!(state.as_str(), Some("ready" | "gap")) {
-            return world.text_or_empty(&css).await;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{panel} never finished reading (state {state})"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            ),
+            |state| matches!(state.as_str(), Some("ready" | "gap")),
+            &format!("{panel} finished reading"),
+        )
+        .await;
+    world.text_or_empty(&css).await
 }
 
 async fn open(world: &World, route: &str) {

@@ -166,7 +166,6 @@ fn not_found(kind: &str, id: &str) -> Response {
     )
 }
 
-
 /// `$filter` functions: `asApprover()`, `asCreatedBy()`/`asRequestor()`, `asTarget()`; anything else
 /// (e.g. `status eq 'PendingApproval'`) is ignored, as ARM does.
 fn matches_filter(filter: Option<&str>, request: &Request, caller_id: &str) -> bool {

@@ -9,7 +9,6 @@ use crate::store::{Caller, Outcome, Request, Status, Store};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-
 /// Which navigation properties `$expand` asked for.
 pub struct Expand(Vec<String>);
 
