@@ -743,17 +743,20 @@ async fn decide_through_every_fault() {
 
         // The service: one decision at most, and whose.
         let now = held(&world, id).await;
-        let decider = now.decision.as_ref().map(|d| d.by.as_str());
         let committed = matches!(settles, Confirmed | ConfirmedByReadBack | Unknown)
             && !(settles == Unknown && fault != GatewayTimeoutAfterCommit);
         match settles {
             DecidedFirst => {
                 assert_eq!(now.state, Status::Approved, "{cell}");
-                assert_eq!(decider, Some(NESTOR_ID), "{cell}: Nestor's decision stands");
+                assert_eq!(
+                    now.decider(),
+                    Some(NESTOR_ID),
+                    "{cell}: Nestor's decision stands"
+                );
             }
             _ if committed => {
                 assert_eq!(now.state, Status::Approved, "{cell}: {now:?}");
-                assert_eq!(decider, Some(ADELE_ID), "{cell}");
+                assert_eq!(now.decider(), Some(ADELE_ID), "{cell}");
             }
             _ => assert_eq!(now.state, Status::Pending, "{cell}: nothing committed"),
         }

@@ -96,6 +96,11 @@ impl RequestView {
         self.approvers.iter().any(|a| a == user)
     }
 
+    /// Who decided the request (object id), once approved or denied.
+    pub fn decider(&self) -> Option<&str> {
+        self.decision.as_ref().map(|d| d.by.as_str())
+    }
+
     /// `user`'s decision on this request, if they decided it.
     pub fn decision_by(&self, user: &str) -> Option<&DecisionView> {
         self.decision.as_ref().filter(|d| d.by == user)

@@ -39,7 +39,7 @@ async fn entra_role_steps_are_decided_in_a_beta_batch_each_with_its_own_answer()
     let step = |id: &'static str| {
         let tenant = &tenant;
         async move {
-            let step = tenant.derived_id(id, "stepId").await;
+            let step = tenant.derived_ids(id).await.step_id;
             format!("/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}")
         }
     };
@@ -65,8 +65,8 @@ async fn entra_role_steps_are_decided_in_a_beta_batch_each_with_its_own_answer()
     assert_eq!(status("0"), 204);
     assert_eq!(status("1"), 204);
     assert_eq!(status("2"), 404);
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "approved");
-    assert_eq!(tenant.state_of(OTHER_ENTRA).await["state"], "denied");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Approved);
+    assert_eq!(tenant.state_of(OTHER_ENTRA).await.state, Status::Denied);
     let log = tenant
         .send(Method::GET, "/_emulator/log", None, None)
         .await
@@ -88,7 +88,7 @@ async fn entra_role_steps_are_decided_in_a_beta_batch_each_with_its_own_answer()
         )
         .await;
     assert_eq!(reply.body["responses"][0]["status"], 409);
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "approved");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Approved);
 }
 
 #[tokio::test]
@@ -97,7 +97,7 @@ async fn group_stages_are_decided_in_a_v1_batch() {
     let token = tenant.token(ADELE, "graph").await;
     let mut items = Vec::new();
     for (n, id) in [GROUP_PENDING, OTHER_GROUP].into_iter().enumerate() {
-        let stage = tenant.derived_id(id, "stepId").await;
+        let stage = tenant.derived_ids(id).await.step_id;
         items.push(decide_item(
             &n.to_string(),
             format!("/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/stages/{stage}"),
@@ -116,15 +116,15 @@ async fn group_stages_are_decided_in_a_v1_batch() {
     for response in reply.body["responses"].as_array().unwrap() {
         assert_eq!(response["status"], 204, "{response}");
     }
-    assert_eq!(tenant.state_of(GROUP_PENDING).await["state"], "approved");
-    assert_eq!(tenant.state_of(OTHER_GROUP).await["state"], "approved");
+    assert_eq!(tenant.state_of(GROUP_PENDING).await.state, Status::Approved);
+    assert_eq!(tenant.state_of(OTHER_GROUP).await.state, Status::Approved);
 }
 
 #[tokio::test]
 async fn a_batched_write_without_content_type_fails_the_whole_batch() {
     let tenant = Tenant::start().await;
     let token = tenant.token(ADELE, "graph").await;
-    let step = tenant.derived_id(ENTRA_PENDING, "stepId").await;
+    let step = tenant.derived_ids(ENTRA_PENDING).await.step_id;
     let mut item = decide_item(
         "7",
         format!("/roleManagement/directory/roleAssignmentApprovals/{ENTRA_PENDING}/steps/{step}"),
@@ -144,14 +144,14 @@ async fn a_batched_write_without_content_type_fails_the_whole_batch() {
         reply.body["error"]["message"],
         "Write request id : 7 does not contain Content-Type header or body."
     );
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Pending);
 }
 
 #[tokio::test]
 async fn entra_role_steps_have_no_v1_batch_surface() {
     let tenant = Tenant::start().await;
     let token = tenant.token(ADELE, "graph").await;
-    let step = tenant.derived_id(ENTRA_PENDING, "stepId").await;
+    let step = tenant.derived_ids(ENTRA_PENDING).await.step_id;
     let batch = json!({ "requests": [decide_item(
         "0",
         format!("/roleManagement/directory/roleAssignmentApprovals/{ENTRA_PENDING}/steps/{step}"),
@@ -168,5 +168,5 @@ async fn entra_role_steps_have_no_v1_batch_surface() {
     assert_eq!(reply.status, 200);
     let status = reply.body["responses"][0]["status"].as_u64().unwrap();
     assert!(status >= 400, "v1.0 has no role approvals: {status}");
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Pending);
 }

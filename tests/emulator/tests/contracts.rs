@@ -251,8 +251,8 @@ async fn a1_approvals_list_has_stages_with_full_path_ids_and_mismatched_names() 
         )
         .await;
     assert_eq!(list.status, 200);
-    let ids = tenant.state_of(AZURE_PENDING).await["ids"].clone();
-    let approval_id = ids["armApprovalId"].as_str().unwrap();
+    let ids = tenant.derived_ids(AZURE_PENDING).await;
+    let approval_id = ids.arm_approval_id.as_str();
     let approval = find(&list.body, approval_id).expect("approval listed");
     assert_eq!(
         keys(approval),
@@ -298,11 +298,10 @@ async fn a1_approvals_list_has_stages_with_full_path_ids_and_mismatched_names() 
 async fn a3_a4_stage_get_and_patch_return_200_with_read_value_approve() {
     let tenant = Tenant::start().await;
     let token = tenant.token(ADELE, "arm").await;
-    let ids = tenant.state_of(AZURE_PENDING).await["ids"].clone();
+    let ids = tenant.derived_ids(AZURE_PENDING).await;
     let path = format!(
         "{ARM_APPROVALS}/{}/stages/{}?{ARM_APPROVAL_VERSION}",
-        ids["armApprovalId"].as_str().unwrap(),
-        ids["stepId"].as_str().unwrap()
+        ids.arm_approval_id, ids.step_id
     );
     let stage = tenant.get(&path, &token).await;
     assert_eq!(stage.status, 200);
@@ -321,13 +320,11 @@ async fn a3_a4_stage_get_and_patch_return_200_with_read_value_approve() {
     );
     let flat = json!({ "reviewResult": "Deny", "justification": "Use the dev subscription" });
     let other = tenant
-        .state_of("a2000000-0000-4000-8000-000000000002")
-        .await["ids"]
-        .clone();
+        .derived_ids("a2000000-0000-4000-8000-000000000002")
+        .await;
     let other_path = format!(
         "{ARM_APPROVALS}/{}/stages/{}?{ARM_APPROVAL_VERSION}",
-        other["armApprovalId"].as_str().unwrap(),
-        other["stepId"].as_str().unwrap()
+        other.arm_approval_id, other.step_id
     );
     let put = tenant
         .send(Method::PUT, &other_path, Some(&token), Some(flat))
@@ -360,10 +357,7 @@ async fn a5_schedule_requests_have_expanded_properties_and_full_path_approval_id
         "Microsoft.Authorization/RoleAssignmentScheduleRequests"
     );
     let properties = &item["properties"];
-    let approval_id = tenant.state_of(AZURE_PENDING).await["ids"]["armApprovalId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let approval_id = tenant.state_of(AZURE_PENDING).await.ids.arm_approval_id;
     assert_eq!(
         properties["approvalId"],
         format!("/providers/Microsoft.Authorization/roleAssignmentApprovals/{approval_id}")

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use tenant_emulator::{EmulatorConfig, ServeApp};
+use tenant_emulator::{EmulatorConfig, ServeApp, Source, StateView};
 
 async fn add_fault(tenant: &Tenant, fault: Value) {
     let reply = tenant
@@ -420,15 +420,9 @@ async fn batch_limits_to_20_unique_requests() {
 async fn batch_items_have_their_own_statuses_and_faults() {
     let tenant = Tenant::start().await;
     let token = tenant.token(ADELE, "graph").await;
-    let step = tenant.state_of(ENTRA_PENDING).await["ids"]["stepId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let step = tenant.state_of(ENTRA_PENDING).await.ids.step_id;
     let other = "e0000000-0000-4000-8000-000000000003";
-    let other_step = tenant.state_of(other).await["ids"]["stepId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let other_step = tenant.state_of(other).await.ids.step_id;
     add_fault(
         &tenant,
         json!({ "path": format!("{ROLE_APPROVALS}/{other}"), "kind": "throttle", "retryAfter": 3 }),
@@ -469,7 +463,7 @@ async fn batch_items_have_their_own_statuses_and_faults() {
     assert_eq!(throttled["status"], 429);
     assert_eq!(throttled["headers"]["Retry-After"], "3");
     assert_eq!(by_id("after-throttle")["status"], 424);
-    assert_eq!(tenant.state_of(other).await["state"], "pending");
+    assert_eq!(tenant.state_of(other).await.state, Status::Pending);
     let log = tenant
         .send(Method::GET, "/_emulator/log", None, None)
         .await
@@ -561,7 +555,7 @@ async fn reset_restores_the_scenario_and_controls_need_the_flag() {
             .status,
         204
     );
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Pending);
     assert_eq!(
         tenant
             .send(Method::GET, "/_emulator/log", None, None)
@@ -604,40 +598,16 @@ async fn generate_adds_seeded_pending_requests_for_adele() {
     };
     let first = Tenant::start_with(config.clone()).await;
     let second = Tenant::start_with(config).await;
-    let state = |tenant: &Tenant| {
-        let url = tenant.url("/_emulator/state");
-        let http = tenant.http.clone();
-        async move {
-            http.get(url)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let (a, b) = (state(&first).await, state(&second).await);
-    let ids = |s: &Value| {
-        s["requests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let (a, b) = (first.state().await, second.state().await);
+    let ids = |s: &StateView| s.requests.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&a), ids(&b), "deterministic");
     let demo_count = tenant_emulator::Scenario::demo().requests.len();
-    let generated = &a["requests"].as_array().unwrap()[demo_count..];
+    let generated = &a.requests[demo_count..];
     assert_eq!(generated.len(), 50);
     assert!(generated
         .iter()
-        .all(|r| r["state"] == "pending"
-            && r["approvers"].as_array().unwrap().contains(&json!(ADELE))));
-    let sources: HashSet<&str> = generated
-        .iter()
-        .map(|r| r["source"].as_str().unwrap())
-        .collect();
+        .all(|r| r.state == Status::Pending && r.is_approver(ADELE)));
+    let sources: HashSet<Source> = generated.iter().map(|r| r.source).collect();
     assert_eq!(sources.len(), 5);
 }
 

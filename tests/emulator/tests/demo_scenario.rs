@@ -3,10 +3,8 @@
 mod common;
 
 use common::*;
-use reqwest::Method;
-use serde_json::Value;
 use std::collections::HashMap;
-use tenant_emulator::Scenario;
+use tenant_emulator::{Action, RequestView, Scenario, Source};
 
 #[tokio::test]
 async fn demo_tenant_has_the_promised_content() {
@@ -15,28 +13,16 @@ async fn demo_tenant_has_the_promised_content() {
     assert_eq!(scenario.client_id, CLIENT_ID);
     assert_eq!(scenario.users.len(), 7);
     let tenant = Tenant::start().await;
-    let state = tenant
-        .send(Method::GET, "/_emulator/state", None, None)
-        .await
-        .body;
-    let requests = state["requests"].as_array().unwrap();
-    let adele_pending: Vec<&Value> = requests
+    let state = tenant.state().await;
+    let requests = &state.requests;
+    let adele_pending: Vec<&RequestView> = requests
         .iter()
-        .filter(|r| r["state"] == "pending" && r["principal"] != ADELE)
-        .filter(|r| {
-            r["approvers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|a| a == ADELE)
-        })
+        .filter(|r| r.is_pending_for(ADELE))
         .collect();
     assert!(adele_pending.len() >= 25);
-    let mut per_source: HashMap<&str, usize> = HashMap::new();
+    let mut per_source: HashMap<Source, usize> = HashMap::new();
     for request in &adele_pending {
-        *per_source
-            .entry(request["source"].as_str().unwrap())
-            .or_default() += 1;
+        *per_source.entry(request.source).or_default() += 1;
     }
     assert_eq!(per_source.len(), 5);
     assert!(
@@ -60,24 +46,29 @@ async fn demo_tenant_has_the_promised_content() {
     assert!(
         adele_pending
             .iter()
-            .filter(|r| r["action"] != "SelfActivate")
+            .filter(|r| r.action != Action::SelfActivate)
             .count()
             >= 2
     );
     assert!(
         adele_pending
             .iter()
-            .filter(|r| r["principal"] == MEGAN)
+            .filter(|r| r.principal == MEGAN)
             .count()
             >= 2
     );
-    for history in ["approved", "denied", "expired", "canceled"] {
-        let count = requests.iter().filter(|r| r["state"] == history).count();
-        assert!(count >= 3, "{history}: {count}");
+    for history in [
+        Status::Approved,
+        Status::Denied,
+        Status::Expired,
+        Status::Canceled,
+    ] {
+        let count = requests.iter().filter(|r| r.state == history).count();
+        assert!(count >= 3, "{history:?}: {count}");
     }
     let decided_by_adele = requests
         .iter()
-        .filter(|r| r["decision"]["by"] == ADELE)
+        .filter(|r| r.decider() == Some(ADELE))
         .count();
     assert!(decided_by_adele >= 3);
     let justifications: String = scenario

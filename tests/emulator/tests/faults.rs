@@ -62,8 +62,12 @@ async fn after_commit_the_write_lands_and_the_client_gets_the_status_in_the_serv
             assert!(reply.body["error"]["innerError"]["request-id"].is_string());
         }
         let state = tenant.state_of(via.pending()).await;
-        assert_eq!(state["state"], "approved", "{via:?}: the write committed");
-        assert_eq!(state["decision"]["by"], ADELE);
+        assert_eq!(
+            state.state,
+            Status::Approved,
+            "{via:?}: the write committed"
+        );
+        assert_eq!(state.decider(), Some(ADELE));
         let writes = writes_to(&tenant, &via.write_path()).await;
         assert_eq!(writes.len(), 1, "{via:?}");
         assert_eq!(writes[0]["status"], 504);
@@ -103,8 +107,8 @@ async fn conflict_after_commit_answers_the_conflict_the_callers_own_decision_cau
         }
         let state = tenant.state_of(via.pending()).await;
         assert_eq!(
-            (state["state"].as_str(), state["decision"]["by"].as_str()),
-            (Some("approved"), Some(ADELE)),
+            (state.state, state.decider()),
+            (Status::Approved, Some(ADELE)),
             "{via:?}: the caller's own decision is what the service holds"
         );
         let writes = writes_to(&tenant, &via.write_path()).await;
@@ -136,7 +140,7 @@ async fn stall_holds_the_request_then_drops_it_without_committing() {
         "the client gives up first"
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Pending);
 
     add_fault(
         &tenant,
@@ -175,7 +179,7 @@ async fn stall_after_commit_lands_the_write_whose_answer_never_comes() {
         let write = via.write(&tenant, ADELE, id, verb, "verified").await;
         let result = write.send().await;
         assert!(result.is_err(), "{via:?}: no answer");
-        assert_eq!(tenant.state_of(id).await["state"], "approved", "{via:?}");
+        assert_eq!(tenant.state_of(id).await.state, Status::Approved, "{via:?}");
         let writes = writes_to(&tenant, &via.write_path()).await;
         assert_eq!(writes.len(), 1);
         assert_eq!(writes[0]["status"], Value::Null, "{via:?}: never answered");
@@ -384,8 +388,8 @@ async fn unauthorized_answers_each_services_401_once_and_the_log_tells_the_token
             "{via:?}"
         );
         assert_eq!(
-            tenant.state_of(via.pending()).await["state"],
-            "pending",
+            tenant.state_of(via.pending()).await.state,
+            Status::Pending,
             "{via:?}: not processed"
         );
         let resent = via.approve(&tenant).await;
@@ -491,10 +495,7 @@ async fn batch_items_fail_on_their_own_with_their_own_status_and_retry_after() {
         fault["times"] = json!(1);
         add_fault(&tenant, fault).await;
     }
-    let step = tenant.state_of(pending[3]).await["ids"]["stepId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let step = tenant.state_of(pending[3]).await.ids.step_id;
     add_fault(
         &tenant,
         json!({ "method": "PATCH", "path": format!("{ROLE_APPROVALS}/{}/steps", pending[3]),
@@ -550,8 +551,8 @@ async fn batch_items_fail_on_their_own_with_their_own_status_and_retry_after() {
     assert_eq!(item(pending[3])["body"]["id"], pending[3]);
     assert_eq!(item("write")["status"], 504);
     assert_eq!(
-        tenant.state_of(pending[3]).await["state"],
-        "approved",
+        tenant.state_of(pending[3]).await.state,
+        Status::Approved,
         "the item's write committed"
     );
 

@@ -328,9 +328,9 @@ async fn arm_serves_the_hostile_values_verbatim() {
         )
         .await;
     let denied = tenant
-        .state_of("a3000000-0000-4000-8000-000000000101")
+        .derived_ids("a3000000-0000-4000-8000-000000000101")
         .await;
-    let approval_id = denied["ids"]["armApprovalId"].as_str().unwrap();
+    let approval_id = denied.arm_approval_id.as_str();
     let stage = &item(&approvals, approval_id)["properties"]["stages"][0]["properties"];
     assert_eq!(stage["reviewedBy"]["principalName"], CSS_BREAKER);
     assert_eq!(stage["justification"], "expression(alert(1))");

@@ -145,7 +145,7 @@ async fn requests_expire_24_hours_after_creation_by_the_emulator_clock() {
     for case in &late {
         case.check(&tenant).await;
     }
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "expired");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Expired);
 }
 
 #[tokio::test]
@@ -154,15 +154,17 @@ async fn a_request_created_23_hours_ago_is_still_pending() {
     assert_eq!(
         tenant
             .state_of("e0000000-0000-4000-8000-000000000002")
-            .await["state"],
-        "pending"
+            .await
+            .state,
+        Status::Pending
     );
     tenant.advance_minutes(60).await;
     assert_eq!(
         tenant
             .state_of("e0000000-0000-4000-8000-000000000002")
-            .await["state"],
-        "expired"
+            .await
+            .state,
+        Status::Expired
     );
 }
 
@@ -298,7 +300,10 @@ async fn nobody_approves_their_own_request() {
         replies[0].body["error"],
         json!({ "code": "Forbidden", "message": "Approvers cannot approve their own requests.", "innerError": replies[0].body["error"]["innerError"] })
     );
-    assert_eq!(tenant.state_of(ENTRA_MEGAN_OWN).await["state"], "pending");
+    assert_eq!(
+        tenant.state_of(ENTRA_MEGAN_OWN).await.state,
+        Status::Pending
+    );
 }
 
 #[tokio::test]
@@ -396,7 +401,7 @@ async fn service_principals_cannot_approve_even_when_listed() {
     for case in &refused {
         case.check(&tenant).await;
     }
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Pending);
 }
 
 #[tokio::test]
@@ -511,8 +516,8 @@ async fn an_empty_justification_or_wrong_review_result_is_refused() {
     for case in &refused {
         case.check(&tenant).await;
     }
-    assert_eq!(tenant.state_of(ENTRA_PENDING).await["state"], "pending");
-    assert_eq!(tenant.state_of(AZURE_PENDING).await["state"], "pending");
+    assert_eq!(tenant.state_of(ENTRA_PENDING).await.state, Status::Pending);
+    assert_eq!(tenant.state_of(AZURE_PENDING).await.state, Status::Pending);
 }
 
 #[tokio::test]
@@ -575,10 +580,7 @@ async fn a_decision_shows_in_every_view_of_the_request() {
         find(&a5.body, AZURE_PENDING).unwrap()["properties"]["status"],
         "Denied"
     );
-    let approval_id = tenant.state_of(AZURE_PENDING).await["ids"]["armApprovalId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let approval_id = tenant.state_of(AZURE_PENDING).await.ids.arm_approval_id;
     let a2 = tenant
         .get(
             &format!("{ARM_APPROVALS}/{approval_id}?{ARM_APPROVAL_VERSION}"),
@@ -622,8 +624,8 @@ async fn a_decision_shows_in_every_view_of_the_request() {
 
     let state = tenant.state_of(ENTRA_PENDING).await;
     assert_eq!(
-        (state["state"].as_str(), state["decision"]["by"].as_str()),
-        (Some("approved"), Some(ADELE))
+        (state.state, state.decider()),
+        (Status::Approved, Some(ADELE))
     );
 }
 
@@ -687,7 +689,7 @@ async fn requesters_cancel_their_own_pending_requests_only() {
             .status,
         200
     );
-    assert_eq!(tenant.state_of(AZURE_PENDING).await["state"], "canceled");
+    assert_eq!(tenant.state_of(AZURE_PENDING).await.state, Status::Canceled);
 
     let alex_pam = format!("pam_session={}", tenant.session(ALEX).await);
     let close = format!("{PAM}/pamrequests(guid'{PAM_PENDING}')/Close");

@@ -4,7 +4,12 @@
 
 use reqwest::{Client, Method};
 use serde_json::{json, Value};
-use tenant_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Scenario};
+/// The emulator's state as tests read it ([`Tenant::state`]).
+#[allow(unused_imports)]
+pub use tenant_emulator::Status;
+use tenant_emulator::{
+    Emulator, EmulatorConfig, EmulatorHandle, IdsView, RequestView, Scenario, StateView,
+};
 
 pub const ADELE: &str = "a0000000-0000-4000-8000-000000000001";
 pub const MEGAN: &str = "a0000000-0000-4000-8000-000000000002";
@@ -194,18 +199,15 @@ impl Tenant {
         into_reply(request.send().await.expect("request sent")).await
     }
 
-    pub async fn state_of(&self, id: &str) -> Value {
-        let state = self
-            .send(Method::GET, "/_emulator/state", None, None)
-            .await
-            .body;
-        state["requests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .cloned()
-            .unwrap_or_else(|| panic!("no request {id}"))
+    /// The store as `GET /_emulator/state` serves it, read through the emulator's own types.
+    pub async fn state(&self) -> StateView {
+        let reply = self.send(Method::GET, "/_emulator/state", None, None).await;
+        serde_json::from_value(reply.body).expect("the emulator's state")
+    }
+
+    /// One request of [`Tenant::state`].
+    pub async fn state_of(&self, id: &str) -> RequestView {
+        self.state().await.request(id).clone()
     }
 
     pub async fn advance_minutes(&self, minutes: i64) {
@@ -220,30 +222,27 @@ impl Tenant {
         assert_eq!(reply.status, 200);
     }
 
-    /// One of the derived ids `GET /_emulator/state` lists for a request (`stepId`, `armApprovalId`, …).
-    pub async fn derived_id(&self, id: &str, name: &str) -> String {
-        self.state_of(id).await["ids"][name]
-            .as_str()
-            .unwrap()
-            .to_string()
+    /// The ids the services derive from request `id` (step, ARM approval, MIM PAM approval, …).
+    pub async fn derived_ids(&self, id: &str) -> IdsView {
+        self.state_of(id).await.ids
     }
 
     /// G5: the Graph beta step of an Entra role request.
     pub async fn graph_step_path(&self, id: &str) -> String {
-        let step = self.derived_id(id, "stepId").await;
+        let step = self.derived_ids(id).await.step_id;
         format!("{ROLE_APPROVALS}/{id}/steps/{step}")
     }
 
     /// A4: the ARM stage of an Azure request.
     pub async fn arm_stage_path(&self, id: &str) -> String {
-        let approval = self.derived_id(id, "armApprovalId").await;
-        let stage = self.derived_id(id, "stepId").await;
+        let approval = self.derived_ids(id).await.arm_approval_id;
+        let stage = self.derived_ids(id).await.step_id;
         format!("{ARM_APPROVALS}/{approval}/stages/{stage}?{ARM_APPROVAL_VERSION}")
     }
 
     /// M2: `Approve` or `Reject` of a MIM PAM request.
     pub async fn pam_decision_path(&self, id: &str, verb: &str) -> String {
-        let approval = self.derived_id(id, "pamApprovalObjectId").await;
+        let approval = self.derived_ids(id).await.pam_approval_object_id;
         format!("{PAM}/pamrequeststoapprove(guid'{approval}')/{verb}")
     }
 
@@ -404,7 +403,7 @@ impl Via {
                 .bearer_auth(tenant.token(user, "graph").await)
                 .json(&review),
             Via::Groups => {
-                let stage = tenant.derived_id(id, "stepId").await;
+                let stage = tenant.derived_ids(id).await.step_id;
                 tenant
                     .http
                     .patch(tenant.url(&format!("{GROUP_APPROVALS}/{id}/stages/{stage}")))
