@@ -34,8 +34,7 @@ fn batch_writes(log: &Value) -> Vec<Value> {
 
 #[tokio::test]
 async fn entra_role_steps_are_decided_in_a_beta_batch_each_with_its_own_answer() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let step = |id: &'static str| {
         let tenant = &tenant;
         async move {
@@ -93,8 +92,7 @@ async fn entra_role_steps_are_decided_in_a_beta_batch_each_with_its_own_answer()
 
 #[tokio::test]
 async fn group_stages_are_decided_in_a_v1_batch() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let mut items = Vec::new();
     for (n, id) in [GROUP_PENDING, OTHER_GROUP].into_iter().enumerate() {
         let stage = tenant.derived_ids(id).await.step_id;
@@ -122,8 +120,7 @@ async fn group_stages_are_decided_in_a_v1_batch() {
 
 #[tokio::test]
 async fn a_batched_write_without_content_type_fails_the_whole_batch() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let step = tenant.derived_ids(ENTRA_PENDING).await.step_id;
     let mut item = decide_item(
         "7",
@@ -149,8 +146,7 @@ async fn a_batched_write_without_content_type_fails_the_whole_batch() {
 
 #[tokio::test]
 async fn entra_role_steps_have_no_v1_batch_surface() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let step = tenant.derived_ids(ENTRA_PENDING).await.step_id;
     let batch = json!({ "requests": [decide_item(
         "0",

@@ -250,8 +250,7 @@ fn values(reply: &Reply) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_entra_role_policy_has_the_reference_shape_and_the_scenario_rules() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     let reply = tenant
         .get(
             &entra_policy_path(GLOBAL_ADMIN, "policy($expand=rules)"),
@@ -335,8 +334,7 @@ async fn a_entra_role_policy_has_the_reference_shape_and_the_scenario_rules() {
 
 #[tokio::test]
 async fn a_without_scope_id_and_scope_type_is_missing_provider() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     let reply = tenant
         .get(
             "/graph/v1.0/policies/roleManagementPolicyAssignments?$expand=policy($expand=rules)",
@@ -349,8 +347,7 @@ async fn a_without_scope_id_and_scope_type_is_missing_provider() {
 
 #[tokio::test]
 async fn a_reading_rules_of_a_broken_policy_fails_with_500_and_works_without_rules() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     let with_rules = tenant
         .get(
             &entra_policy_path(EXCHANGE_ADMIN, "policy($expand=rules)"),
@@ -381,8 +378,7 @@ async fn a_reading_rules_of_a_broken_policy_fails_with_500_and_works_without_rul
 
 #[tokio::test]
 async fn b_group_policy_has_the_reference_shape() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     let reply = tenant
         .get(&group_policy_path(SQL_ADMINS, "owner"), &adele)
         .await;
@@ -415,8 +411,7 @@ async fn b_group_policy_has_the_reference_shape() {
 
 #[tokio::test]
 async fn c_azure_policy_has_the_reference_shape_at_its_exact_scope() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "arm").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "arm").await;
     let reply = tenant
         .get(&arm_policy_path(PAYROLL, CONTRIBUTOR), &adele)
         .await;
@@ -491,8 +486,7 @@ async fn c_azure_policy_has_the_reference_shape_at_its_exact_scope() {
 
 #[tokio::test]
 async fn d1_to_d3_give_the_requester_record_for_an_entra_role() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     let requests = tenant
         .get(
             &graph_list(
@@ -573,8 +567,7 @@ async fn d1_to_d3_give_the_requester_record_for_an_entra_role() {
 
 #[tokio::test]
 async fn d4_to_d6_give_the_requester_record_for_a_group() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     let requests = tenant
         .get(
             &graph_list(
@@ -634,8 +627,7 @@ async fn d4_to_d6_give_the_requester_record_for_a_group() {
 
 #[tokio::test]
 async fn e1_to_e3_give_the_requester_record_at_an_azure_scope() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "arm").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "arm").await;
     let requests = tenant
         .get(
             &arm_list(
@@ -735,8 +727,7 @@ async fn e1_to_e3_give_the_requester_record_at_an_azure_scope() {
 
 #[tokio::test]
 async fn a_decision_made_through_the_apis_shows_in_the_record() {
-    let tenant = Tenant::start().await;
-    let graph = tenant.token(ADELE, "graph").await;
+    let (tenant, graph) = Tenant::start_as(ADELE, "graph").await;
     let arm = tenant.token(ADELE, "arm").await;
     assert_eq!(
         tenant
@@ -814,8 +805,7 @@ async fn a_decision_made_through_the_apis_shows_in_the_record() {
 
 #[tokio::test]
 async fn f1_f2_user_facts_and_manager_have_the_reference_shape() {
-    let tenant = Tenant::start().await;
-    let nestor = tenant.token(NESTOR, "graph").await;
+    let (tenant, nestor) = Tenant::start_as(NESTOR, "graph").await;
     let default = tenant
         .get(&format!("/graph/v1.0/users/{ALEX}"), &nestor)
         .await;
@@ -1346,8 +1336,7 @@ async fn the_scenario_can_withhold_consent_for_the_tenant() {
 
 #[tokio::test]
 async fn f3_sign_in_activity_is_gated_and_limited_to_ten_calls_a_minute() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     let path = format!("/graph/v1.0/users/{ALEX}?$select=signInActivity");
     let first = tenant.get(&path, &adele).await;
     assert_eq!(first.status, 200, "{}", first.text);
@@ -1427,8 +1416,7 @@ async fn f3_needs_a_premium_tenant() {
 
 #[tokio::test]
 async fn batch_items_answer_each_with_their_own_status() {
-    let tenant = Tenant::start().await;
-    let nestor = tenant.token(NESTOR, "graph").await;
+    let (tenant, nestor) = Tenant::start_as(NESTOR, "graph").await;
     let policy = format!(
         "/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'/'%20and%20scopeType%20eq%20'DirectoryRole'%20and%20roleDefinitionId%20eq%20'{GLOBAL_ADMIN}'&$expand=policy($expand=rules)"
     );

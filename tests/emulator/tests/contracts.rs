@@ -9,8 +9,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn g1_matches_the_documented_example_including_quirks() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let list = tenant
         .get(
             &format!("{G1_APPROVER}?$filter=status eq 'PendingApproval'&$top=1"),
@@ -85,8 +84,7 @@ async fn g1_matches_the_documented_example_including_quirks() {
 
 #[tokio::test]
 async fn g1_expand_adds_principal_and_role_definition() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let list = tenant
         .get(
             &format!("{G1_APPROVER}?$expand=principal,roleDefinition"),
@@ -112,8 +110,7 @@ async fn g1_expand_adds_principal_and_role_definition() {
 
 #[tokio::test]
 async fn g3_g4_beta_approval_has_inline_steps_with_the_documented_shape() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     for suffix in ["", "?$expand=steps"] {
         let approval = tenant
             .get(&format!("{ROLE_APPROVALS}/{ENTRA_PENDING}{suffix}"), &token)
@@ -167,8 +164,7 @@ async fn g3_g4_beta_approval_has_inline_steps_with_the_documented_shape() {
 
 #[tokio::test]
 async fn g5_patch_returns_204_and_reads_back_approved_not_approve() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let reply = tenant
         .graph_decide(&token, ENTRA_PENDING, "Approve", "ticket CHG-1042 verified")
         .await;
@@ -190,8 +186,7 @@ async fn g5_patch_returns_204_and_reads_back_approved_not_approve() {
 
 #[tokio::test]
 async fn g6_g7_g8_groups_use_v1_stages_and_g9_beta_steps() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let list = tenant
         .get(
             &format!("{G6_APPROVER}?$filter=status eq 'PendingApproval'&$expand=group,principal"),
@@ -242,8 +237,7 @@ async fn g6_g7_g8_groups_use_v1_stages_and_g9_beta_steps() {
 
 #[tokio::test]
 async fn a1_approvals_list_has_stages_with_full_path_ids_and_mismatched_names() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "arm").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "arm").await;
     let list = tenant
         .get(
             &format!("{ARM_APPROVALS}?{ARM_APPROVAL_VERSION}&$filter=asApprover()"),
@@ -296,8 +290,7 @@ async fn a1_approvals_list_has_stages_with_full_path_ids_and_mismatched_names() 
 
 #[tokio::test]
 async fn a3_a4_stage_get_and_patch_return_200_with_read_value_approve() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "arm").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "arm").await;
     let ids = tenant.derived_ids(AZURE_PENDING).await;
     let path = format!(
         "{ARM_APPROVALS}/{}/stages/{}?{ARM_APPROVAL_VERSION}",
@@ -335,8 +328,7 @@ async fn a3_a4_stage_get_and_patch_return_200_with_read_value_approve() {
 
 #[tokio::test]
 async fn a5_schedule_requests_have_expanded_properties_and_full_path_approval_id() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "arm").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "arm").await;
     let list = tenant
         .get(&format!("{ARM_REQUESTS}?{ARM_REQUEST_VERSION}&$filter=asApprover() and status eq 'PendingApproval'"), &token)
         .await;
@@ -417,8 +409,7 @@ async fn a5_schedule_requests_have_expanded_properties_and_full_path_approval_id
 
 #[tokio::test]
 async fn arm_requires_a_supported_api_version() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "arm").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "arm").await;
     let missing = tenant
         .get(&format!("{ARM_APPROVALS}?$filter=asApprover()"), &token)
         .await;
@@ -523,8 +514,7 @@ async fn m1_m2_mim_pam_uses_odata_v3_shapes() {
 
 #[tokio::test]
 async fn portal_request_objects_follow_portal_api_md() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "portal").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "portal").await;
     let list = tenant
         .get(&format!("{PORTAL}/pending-approvals"), &token)
         .await;

@@ -20,8 +20,7 @@ async fn add_fault(tenant: &Tenant, fault: Value) {
 
 #[tokio::test]
 async fn latency_fault_delays_matching_requests() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     add_fault(
         &tenant,
         json!({ "path": "/graph/v1.0/me", "kind": "latency", "ms": 300 }),
@@ -73,8 +72,7 @@ async fn route_latency_replaces_the_fixed_latency_and_preflights_pay_it_too() {
 
 #[tokio::test]
 async fn throttle_fault_answers_429_with_retry_after_and_times_limits_it() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     add_fault(&tenant, json!({ "method": "GET", "path": "/graph/v1.0/roleManagement", "kind": "throttle", "retryAfter": 7, "times": 2 })).await;
     for _ in 0..2 {
         let throttled = tenant.get(G1_APPROVER, &token).await;
@@ -153,8 +151,7 @@ async fn status_fault_uses_the_service_error_format() {
 
 #[tokio::test]
 async fn drop_fault_closes_the_connection_without_a_response() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     add_fault(
         &tenant,
         json!({ "path": "/graph/v1.0/me", "kind": "drop", "times": 1 }),
@@ -183,8 +180,7 @@ async fn drop_fault_closes_the_connection_without_a_response() {
 
 #[tokio::test]
 async fn malformed_fault_sends_200_with_broken_json() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "portal").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "portal").await;
     add_fault(&tenant, json!({ "path": "/portal/", "kind": "malformed" })).await;
     let reply = tenant
         .get(&format!("{PORTAL}/pending-approvals"), &token)
@@ -211,8 +207,7 @@ async fn malformed_fault_sends_200_with_broken_json() {
 
 #[tokio::test]
 async fn request_log_records_method_path_body_and_redacts_authorization() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     tenant
         .graph_decide(&token, ENTRA_PENDING, "Approve", "ticket CHG-1042 verified")
         .await;
@@ -366,8 +361,7 @@ fn batch_of(count: usize) -> Value {
 
 #[tokio::test]
 async fn batch_limits_to_20_unique_requests() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     assert_eq!(
         tenant
             .send(
@@ -418,8 +412,7 @@ async fn batch_limits_to_20_unique_requests() {
 
 #[tokio::test]
 async fn batch_items_have_their_own_statuses_and_faults() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let step = tenant.state_of(ENTRA_PENDING).await.ids.step_id;
     let other = "e0000000-0000-4000-8000-000000000003";
     let other_step = tenant.state_of(other).await.ids.step_id;
@@ -541,8 +534,7 @@ async fn cors_allows_exactly_the_app_origins() {
 
 #[tokio::test]
 async fn reset_restores_the_scenario_and_controls_need_the_flag() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     tenant
         .graph_decide(&token, ENTRA_PENDING, "Deny", "no")
         .await;

@@ -306,8 +306,7 @@ async fn malformed_item_and_unknown_enum_change_one_item_and_leave_the_others() 
 
 #[tokio::test]
 async fn item_faults_take_a_named_field_and_value_and_reach_mim_pam_own_requests() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     add_fault(
         &tenant,
         json!({ "path": G1_APPROVER, "kind": "malformedItem", "item": 2,
@@ -431,8 +430,7 @@ async fn unauthorized_answers_each_services_401_once_and_the_log_tells_the_token
 
 #[tokio::test]
 async fn status_faults_carry_each_services_code_for_the_status_or_the_given_one() {
-    let tenant = Tenant::start().await;
-    let graph = tenant.token(ADELE, "graph").await;
+    let (tenant, graph) = Tenant::start_as(ADELE, "graph").await;
     let arm = tenant.token(ADELE, "arm").await;
     let arm_path = format!("{ARM_REQUESTS}?{ARM_REQUEST_VERSION}");
     for (status, graph_code, arm_code) in [
@@ -476,8 +474,7 @@ async fn status_faults_carry_each_services_code_for_the_status_or_the_given_one(
 
 #[tokio::test]
 async fn batch_items_fail_on_their_own_with_their_own_status_and_retry_after() {
-    let tenant = Tenant::start().await;
-    let token = tenant.token(ADELE, "graph").await;
+    let (tenant, token) = Tenant::start_as(ADELE, "graph").await;
     let pending = [
         ENTRA_PENDING,
         "e0000000-0000-4000-8000-000000000002",

@@ -473,8 +473,7 @@ async fn spa_refresh_tokens_expire_24_hours_after_the_original_sign_in() {
 
 #[tokio::test]
 async fn each_service_answers_401_in_its_own_format() {
-    let tenant = Tenant::start().await;
-    let arm_token = tenant.token(ADELE, "arm").await;
+    let (tenant, arm_token) = Tenant::start_as(ADELE, "arm").await;
     let graph = tenant.get("/graph/v1.0/me", &arm_token).await;
     assert_eq!(graph.status, 401);
     assert_eq!(graph.body["error"]["code"], "InvalidAuthenticationToken");

@@ -234,8 +234,7 @@ async fn first_decision_wins_on_every_service() {
 
 #[tokio::test]
 async fn nobody_approves_their_own_request() {
-    let tenant = Tenant::start().await;
-    let megan = tenant.token(MEGAN, "graph").await;
+    let (tenant, megan) = Tenant::start_as(MEGAN, "graph").await;
     let list = tenant.get(G1_APPROVER, &megan).await;
     assert!(
         find(&list.body, ENTRA_MEGAN_OWN).is_some(),
@@ -308,8 +307,7 @@ async fn nobody_approves_their_own_request() {
 
 #[tokio::test]
 async fn callers_who_are_not_approvers_are_refused() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     assert!(find(
         &tenant.get(G1_APPROVER, &adele).await.body,
         ENTRA_NOT_ADELES
@@ -522,8 +520,7 @@ async fn an_empty_justification_or_wrong_review_result_is_refused() {
 
 #[tokio::test]
 async fn a_decision_shows_in_every_view_of_the_request() {
-    let tenant = Tenant::start().await;
-    let adele = tenant.token(ADELE, "graph").await;
+    let (tenant, adele) = Tenant::start_as(ADELE, "graph").await;
     assert_eq!(
         tenant
             .graph_decide(&adele, ENTRA_PENDING, "Approve", "ticket CHG-1042 verified")

@@ -103,6 +103,13 @@ impl Tenant {
         Tenant::start_with(demo_config()).await
     }
 
+    /// The demo tenant and a token of `user` for `resource` (`graph`, `arm`, `portal`).
+    pub async fn start_as(user: &str, resource: &str) -> (Tenant, String) {
+        let tenant = Tenant::start().await;
+        let token = tenant.token(user, resource).await;
+        (tenant, token)
+    }
+
     pub async fn start_with(config: EmulatorConfig) -> Tenant {
         let handle = Emulator::start(config).await.expect("emulator starts");
         Tenant {
