@@ -11,14 +11,15 @@ use std::time::Duration;
 /// moment (ms since navigation start) at which a check held: `firstRow`, `queueComplete` (rows and no
 /// source still loading), `signIn` (the sign-in button present and enabled), or one added later
 /// through `__bench.when[name] = () => bool`. `__bench.lastMutation`/`lastPaint`: the latest DOM change
-/// and the latest after-paint moment. `__bench.clickAt`: the last click's event time.
+/// and the latest after-paint moment. `__bench.clickAt`: the last click's event time; `clickSeenAt`: when
+/// the page's first listener saw it.
 pub const PROBE: &str = r#"
 (() => {
   if (window.__bench) return;
   const b = window.__bench = { at: {}, when: {}, lastMutation: 0, lastPaint: 0, paints: 0 };
   try { performance.setResourceTimingBufferSize(10000); } catch (e) {}
   addEventListener('TrunkApplicationStarted', e => { b.wasm = e.detail && e.detail.wasm; });
-  addEventListener('click', e => { b.clickAt = e.timeStamp; }, true);
+  addEventListener('click', e => { b.clickAt = e.timeStamp; b.clickSeenAt = performance.now(); }, true);
   const checks = {
     firstRow: () => !!document.querySelector('[data-testid=queue-row]'),
     queueComplete: () => !!document.querySelector('[data-testid=queue-row]')
