@@ -38,19 +38,16 @@ pub fn QueueTable() -> impl IntoView {
         data.with(|d| (range.start, d.window(range.clone())))
     });
     let start = Memo::new(move |_| window.with(|w| w.0));
-    let spacer = move |above: bool| {
-        let height = row_height.get();
-        let (first, len) = window.with(|(start, rows)| (*start, rows.len()));
-        let rows = if above {
-            first
-        } else {
-            shown.get().saturating_sub(first + len)
-        };
-        // Whole pixels (row heights are measured in whole pixels): no float formatting in the bundle.
-        format!("{}px", (rows as f64 * height).round() as u64)
+    let pitch = Signal::from(row_height);
+    // As tall as every row would be (whole pixels: no float formatting in the bundle).
+    let list_height = move || {
+        format!(
+            "{}px",
+            (shown.get() as f64 * row_height.get()).round() as u64
+        )
     };
     scroll_to_the_keyboard_row(tbody, row_height);
-    // Row pitch as the layout draws it (table rows or cards with their gap), from rendered rows.
+    // Row pitch as the layout draws it (table rows or cards with their gap), from a rendered row.
     Effect::new(move |_| {
         window.track();
         let measured = tbody
@@ -66,21 +63,15 @@ pub fn QueueTable() -> impl IntoView {
             <table class="queue" aria-rowcount=move || shown.get() + 1 data-testid="queue-table">
                 <caption class="visually-hidden">"Requests waiting for your approval"</caption>
                 <QueueHeader />
-                <tbody node_ref=tbody>
-                    <tr class="spacer" aria-hidden="true" style:height=move || spacer(true)>
-                        <td colspan="11"></td>
-                    </tr>
+                <tbody node_ref=tbody style:height=list_height>
                     <ForEnumerate
                         each=move || window.get().1
                         key=|entry| entry.request.key.clone()
                         children={move |index: ReadSignal<usize>, entry: Arc<QueueEntry>| {
                             let row_index = Signal::derive(move || start.get() + index.get() + 2);
-                            view! { <QueueRow entry row_index /> }
+                            view! { <QueueRow entry row_index pitch /> }
                         }}
                     />
-                    <tr class="spacer" aria-hidden="true" style:height=move || spacer(false)>
-                        <td colspan="11"></td>
-                    </tr>
                 </tbody>
             </table>
         </div>
@@ -151,22 +142,29 @@ fn scroll_into_view(body: &web_sys::HtmlTableSectionElement, index: usize, pitch
     }
 }
 
-/// The distance from one rendered row to the next (or the one row's height).
+/// The distance from one row to the next as the layout draws it: a rendered row's height and the
+/// gap below it.
 fn row_pitch(body: &web_sys::HtmlTableSectionElement) -> Option<f64> {
-    let rows = body.query_selector_all("tr.queue-row").ok()?;
-    let row = |i: u32| {
-        rows.item(i)
-            .and_then(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
-    };
-    let first = row(0)?;
-    Some(match row(1) {
-        Some(second) => f64::from(second.offset_top() - first.offset_top()),
-        None => f64::from(first.offset_height()),
-    })
+    let first = body
+        .query_selector("tr.queue-row")
+        .ok()??
+        .dyn_into::<web_sys::HtmlElement>()
+        .ok()?;
+    Some(f64::from(first.offset_height()) + margin_below(&first))
+}
+
+/// The gap a card keeps below itself (its `margin-bottom`, whole pixels; 0 for table rows).
+fn margin_below(row: &web_sys::HtmlElement) -> f64 {
+    let margin = web_sys::window()
+        .and_then(|w| w.get_computed_style(row).ok().flatten())
+        .and_then(|style| style.get_property_value("margin-bottom").ok())
+        .unwrap_or_default();
+    let whole = margin.split(['.', 'p']).next().unwrap_or_default();
+    whole.parse::<u32>().map_or(0.0, f64::from)
 }
 
 #[component]
-fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
+fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>, pitch: Signal<f64>) -> impl IntoView {
     let app = use_app();
     let cursor = expect_context::<KeyboardCursor>();
     let level = entry.risk;
@@ -194,6 +192,11 @@ fn QueueRow(entry: Arc<QueueEntry>, row_index: Signal<usize>) -> impl IntoView {
             data-source=request.key.source.slug()
             data-id=request.key.id.clone()
             aria-rowindex=row_index
+            style:transform=move || {
+                // Its own place in the list (whole pixels: no float formatting in the bundle).
+                let top = ((row_index.get() - 2) as f64 * pitch.get()).round() as u64;
+                format!("translateY({top}px)")
+            }
             class:active=is_active
             class:selected=selected
         >

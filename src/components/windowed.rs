@@ -1,7 +1,9 @@
 //! A windowed list: of thousands of rows only the ones in view (plus a small overscan) are in the DOM,
-//! between two spacers that keep the scroll height true. The page itself scrolls (no inner scroll
-//! box), so the list works the same in a table at 1280 px and as cards at 360 px; row height is
-//! measured from a rendered row, so the layout's CSS decides it.
+//! each placed at its own offset in a list as tall as all the rows would be, so the scroll height
+//! stays true and a row coming or going moves no other row (nothing else is laid out or painted
+//! again). The page itself scrolls (no inner scroll box), so the list works the same in a table at
+//! 1280 px and as cards at 360 px; the row pitch is measured from a rendered row, so the layout's
+//! CSS decides it.
 //!
 //! The arithmetic is [`visible_range`] (pure, unit-tested); [`use_visible_range`] feeds it the list's
 //! position on screen, re-read on scroll and resize at most once per animation frame.
