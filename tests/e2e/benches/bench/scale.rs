@@ -354,8 +354,8 @@ async fn control_scroll(world: &World, height: f64) -> (f64, f64) {
         .execute(
             "const [page, height] = arguments;
              const style = document.createElement('style');
-             style.textContent = page.css + '\ntable.queue tbody { height: auto !important; }'
-               + '\ntable.queue tr.queue-row { position: relative !important; }';
+             style.textContent = page.css + ' table.queue tbody { height: auto !important; }'
+               + ' table.queue tr.queue-row { position: relative !important; }';
              document.head.replaceChildren(style);
              const repeats = Math.max(1, Math.ceil(height / 82 / Math.max(1, page.count)));
              document.body.innerHTML = '<main><div class=\"table-wrap\"><table class=\"queue\">' + page.head
